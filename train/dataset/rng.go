@@ -60,3 +60,8 @@ func Perm(n int, src Source) []int {
 	Shuffle(p, src)
 	return p
 }
+
+// rotationSource is the angle source of MNISTRotation.
+func rotationSource(seed uint64) Source {
+	return rand.NewPCG(seed, 0x726f74) // "rot"
+}
