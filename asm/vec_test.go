@@ -224,10 +224,12 @@ func cloneAll(x [][]float32) [][]float32 {
 func TestVecLengthMismatch(t *testing.T) {
 	v := ActiveVec()
 	cases := map[string]func(){
-		"Add":      func() { v.Add(make([]float32, 3), make([]float32, 3), make([]float32, 2)) },
-		"Exp":      func() { v.Exp(make([]float32, 3), make([]float32, 4)) },
-		"RowVec":   func() { v.AddRowVector(make([]float32, 6), make([]float32, 6), make([]float32, 4)) },
-		"Channels": func() { v.ScaleShiftChannels(make([]float32, 6), make([]float32, 6), make([]float32, 2), make([]float32, 3), 2) },
+		"Add":    func() { v.Add(make([]float32, 3), make([]float32, 3), make([]float32, 2)) },
+		"Exp":    func() { v.Exp(make([]float32, 3), make([]float32, 4)) },
+		"RowVec": func() { v.AddRowVector(make([]float32, 6), make([]float32, 6), make([]float32, 4)) },
+		"Channels": func() {
+			v.ScaleShiftChannels(make([]float32, 6), make([]float32, 6), make([]float32, 2), make([]float32, 3), 2)
+		},
 	}
 	for name, f := range cases {
 		func() {
