@@ -76,13 +76,13 @@ type Dense struct {
 }
 
 // NewDense returns an untied layer with Glorot-uniform weights drawn from
-// rng (scaled by 4 for sigmoid as Glorot and Bengio 2010 recommend, He
+// src (scaled by 4 for sigmoid as Glorot and Bengio 2010 recommend, He
 // uniform for ReLU kinds) and zero biases. name prefixes the parameter
 // names.
-func NewDense(name string, in, out int, act Activation, rng *rand.Rand) *Dense {
+func NewDense(name string, in, out int, act Activation, src rand.Source) *Dense {
 	d := &Dense{In: in, Out: out, Act: act, LeakySlope: DefaultLeakySlope,
 		W: newParam(name+".W", out, in, true), B: newParam(name+".B", 1, out, false)}
-	initWeights(d.W.Data, in, out, act, rng)
+	initWeights(d.W.Data, in, out, act, src)
 	return d
 }
 
@@ -93,7 +93,7 @@ func NewTiedDense(name string, enc *Dense, act Activation) *Dense {
 		B: newParam(name+".B", 1, enc.In, false)}
 }
 
-func initWeights(w []float32, in, out int, act Activation, rng *rand.Rand) {
+func initWeights(w []float32, in, out int, act Activation, src rand.Source) {
 	r := math.Sqrt(6 / float64(in+out))
 	switch act {
 	case Sigmoid:
@@ -102,7 +102,7 @@ func initWeights(w []float32, in, out int, act Activation, rng *rand.Rand) {
 		r = math.Sqrt(6 / float64(in))
 	}
 	for i := range w {
-		w[i] = float32((2*rng.Float64() - 1) * r)
+		w[i] = float32((2*uniform64(src) - 1) * r)
 	}
 }
 
