@@ -115,9 +115,9 @@ function expandInputs(args) {
     let st;
     try { st = fs.statSync(a); } catch (e) { throw new UsageError(`input ${a}: no such file or directory`); }
     if (st.isDirectory()) {
-      const got = numbered(a, 'input');
-      if (got.length === 0) throw new UsageError(`input directory ${a}: no input_0.pb`);
-      files.push(...got);
+      // No input_0.pb is fine for a model without inputs; bind() checks
+      // the count against the model.
+      files.push(...numbered(a, 'input'));
     } else {
       files.push(a);
     }
