@@ -226,14 +226,32 @@ func TestBadInput(t *testing.T) {
 	ae, _ := NewAutoencoder(AutoencoderConfig{Sizes: []int{8, 4}, Hidden: Sigmoid, Output: Sigmoid})
 	other := prototypes(5, 50, 9, 2, 0.1)
 	cases := map[string]func() error{
-		"no epochs":       func() error { _, err := ae.Fit(context.Background(), data, nil, Config{BatchSize: 4}); return err },
-		"no batch":        func() error { _, err := ae.Fit(context.Background(), data, nil, Config{Epochs: 1}); return err },
-		"wrong dim":       func() error { _, err := ae.Fit(context.Background(), other, nil, Config{Epochs: 1, BatchSize: 4}); return err },
-		"patience no val": func() error { _, err := ae.Fit(context.Background(), data, nil, Config{Epochs: 1, BatchSize: 4, Patience: 2}); return err },
-		"bad lr":          func() error { _, err := ae.Fit(context.Background(), data, nil, Config{Epochs: 1, BatchSize: 4, Optimizer: &SGD{}}); return err },
-		"forward shape":   func() error { _, err := ae.Reconstruct(&Matrix{Rows: 2, Cols: 8, Data: make([]float32, 3)}); return err },
-		"CE linear":       func() error { _, err := NewAutoencoder(AutoencoderConfig{Sizes: []int{8, 4}, Output: Linear}); return err },
-		"bad noise":       func() error { _, err := NewAutoencoder(AutoencoderConfig{Sizes: []int{8, 4}, Output: Sigmoid, Noise: Noise{Kind: MaskNoise, Level: 2}}); return err },
+		"no epochs": func() error { _, err := ae.Fit(context.Background(), data, nil, Config{BatchSize: 4}); return err },
+		"no batch":  func() error { _, err := ae.Fit(context.Background(), data, nil, Config{Epochs: 1}); return err },
+		"wrong dim": func() error {
+			_, err := ae.Fit(context.Background(), other, nil, Config{Epochs: 1, BatchSize: 4})
+			return err
+		},
+		"patience no val": func() error {
+			_, err := ae.Fit(context.Background(), data, nil, Config{Epochs: 1, BatchSize: 4, Patience: 2})
+			return err
+		},
+		"bad lr": func() error {
+			_, err := ae.Fit(context.Background(), data, nil, Config{Epochs: 1, BatchSize: 4, Optimizer: &SGD{}})
+			return err
+		},
+		"forward shape": func() error {
+			_, err := ae.Reconstruct(&Matrix{Rows: 2, Cols: 8, Data: make([]float32, 3)})
+			return err
+		},
+		"CE linear": func() error {
+			_, err := NewAutoencoder(AutoencoderConfig{Sizes: []int{8, 4}, Output: Linear})
+			return err
+		},
+		"bad noise": func() error {
+			_, err := NewAutoencoder(AutoencoderConfig{Sizes: []int{8, 4}, Output: Sigmoid, Noise: Noise{Kind: MaskNoise, Level: 2}})
+			return err
+		},
 		"nan data": func() error {
 			bad := data.Clone()
 			for i := range bad.X {
