@@ -54,6 +54,9 @@ func Supports(domain, op string) bool {
 	return ok
 }
 
+// KernelFor returns the kernel registered for op of domain.
+func KernelFor(domain, op string) (Kernel, bool) { return lookup(domain, op) }
+
 func lookup(domain, op string) (Kernel, bool) {
 	kernelsMu.RLock()
 	defer kernelsMu.RUnlock()
