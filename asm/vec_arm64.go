@@ -3,7 +3,114 @@
 package asm
 
 // archVec returns the arm64 kernel table of tier t, or nil if this
-// architecture has none for t.
+// architecture has none for t. NEON kernels (vec_neon_arm64.s) cover the
+// hot activations and bias/scale kernels; the rest use the generic twins.
 func archVec(t Tier) *vecKernels {
-	return nil
+	if t != NEON {
+		return nil
+	}
+	k := genericVec
+	k.add = neon3(addNEON, addGeneric)
+	k.addS = neonS(addSNEON, addSGeneric)
+	k.mulS = neonS(mulSNEON, mulSGeneric)
+	k.scaleShift = func(dst, x []float32, a, b float32) {
+		n := len(dst) &^ 3
+		if n > 0 {
+			scaleShiftNEON(dst[:n], x[:n], a, b)
+		}
+		if n < len(dst) {
+			scaleShiftGeneric(dst[n:], x[n:], a, b)
+		}
+	}
+	k.relu = neon2(reluNEON, reluGeneric)
+	k.leaky = neonS(leakyNEON, leakyGeneric)
+	k.exp = neon2(expNEON, expGeneric)
+	k.sigmoid = neon2(sigmoidNEON, sigmoidGeneric)
+	k.tanh = neon2(tanhNEON, tanhGeneric)
+	return &k
 }
+
+// The NEON kernels handle len(dst) rounded down to a multiple of 4; these
+// adapters finish the last 0-3 elements with the generic twin, which
+// gives the same bits.
+
+func neon2(f, g func(dst, x []float32)) func(dst, x []float32) {
+	return func(dst, x []float32) {
+		n := len(dst) &^ 3
+		if n > 0 {
+			f(dst[:n], x[:n])
+		}
+		if n < len(dst) {
+			g(dst[n:], x[n:])
+		}
+	}
+}
+
+func neon3(f, g func(dst, x, y []float32)) func(dst, x, y []float32) {
+	return func(dst, x, y []float32) {
+		n := len(dst) &^ 3
+		if n > 0 {
+			f(dst[:n], x[:n], y[:n])
+		}
+		if n < len(dst) {
+			g(dst[n:], x[n:], y[n:])
+		}
+	}
+}
+
+func neonS(f, g func(dst, x []float32, s float32)) func(dst, x []float32, s float32) {
+	return func(dst, x []float32, s float32) {
+		n := len(dst) &^ 3
+		if n > 0 {
+			f(dst[:n], x[:n], s)
+		}
+		if n < len(dst) {
+			g(dst[n:], x[n:], s)
+		}
+	}
+}
+
+// addNEON is addGeneric for len(dst) a multiple of 4.
+//
+//go:noescape
+func addNEON(dst, x, y []float32)
+
+// addSNEON is addSGeneric for len(dst) a multiple of 4.
+//
+//go:noescape
+func addSNEON(dst, x []float32, s float32)
+
+// mulSNEON is mulSGeneric for len(dst) a multiple of 4.
+//
+//go:noescape
+func mulSNEON(dst, x []float32, s float32)
+
+// scaleShiftNEON is scaleShiftGeneric for len(dst) a multiple of 4.
+//
+//go:noescape
+func scaleShiftNEON(dst, x []float32, a, b float32)
+
+// reluNEON is reluGeneric for len(dst) a multiple of 4 (FMAX: -0 gives +0).
+//
+//go:noescape
+func reluNEON(dst, x []float32)
+
+// leakyNEON is leakyGeneric for len(dst) a multiple of 4.
+//
+//go:noescape
+func leakyNEON(dst, x []float32, alpha float32)
+
+// expNEON is expGeneric for len(dst) a multiple of 4.
+//
+//go:noescape
+func expNEON(dst, x []float32)
+
+// sigmoidNEON is sigmoidGeneric for len(dst) a multiple of 4.
+//
+//go:noescape
+func sigmoidNEON(dst, x []float32)
+
+// tanhNEON is tanhGeneric for len(dst) a multiple of 4.
+//
+//go:noescape
+func tanhNEON(dst, x []float32)
