@@ -149,39 +149,48 @@ func arity(lo, hi int) string {
 // Known inferred dimensions replace unknown or symbolic declared ones.
 func InferShapes(g *Graph) error {
 	for _, n := range g.Nodes {
-		s, ok := LookupSchema(n.Domain, n.Op)
-		if !ok {
-			return fmt.Errorf("node %s: unknown operator", n)
+		if err := InferNode(n); err != nil {
+			return err
 		}
-		if s.Infer == nil {
-			return fmt.Errorf("node %s: operator has no shape inference", n)
+	}
+	return nil
+}
+
+// InferNode runs node n's shape and type inference, merging the result
+// with the shapes its outputs already declare (see InferShapes).
+func InferNode(n *Node) error {
+	s, ok := LookupSchema(n.Domain, n.Op)
+	if !ok {
+		return fmt.Errorf("node %s: unknown operator", n)
+	}
+	if s.Infer == nil {
+		return fmt.Errorf("node %s: operator has no shape inference", n)
+	}
+	declared := make([]Value, len(n.Outputs))
+	for i, v := range n.Outputs {
+		if v != nil {
+			declared[i] = *v
 		}
-		declared := make([]Value, len(n.Outputs))
-		for i, v := range n.Outputs {
-			if v != nil {
-				declared[i] = *v
-			}
+	}
+	if err := s.Infer(n); err != nil {
+		return fmt.Errorf("node %s: %w", n, err)
+	}
+	for i, v := range n.Outputs {
+		if v == nil {
+			continue
 		}
-		if err := s.Infer(n); err != nil {
-			return fmt.Errorf("node %s: %w", n, err)
+		d := declared[i]
+		if v.DType == Undefined {
+			return fmt.Errorf("node %s: inference left output %q without a type", n, v.Name)
 		}
-		for i, v := range n.Outputs {
-			if v == nil {
-				continue
-			}
-			d := declared[i]
-			if v.DType == Undefined {
-				return fmt.Errorf("node %s: inference left output %q without a type", n, v.Name)
-			}
-			if d.DType != Undefined && d.DType != v.DType {
-				return fmt.Errorf("node %s: output %q is declared %s but computes %s", n, v.Name, d.DType, v.DType)
-			}
-			merged, err := mergeShapes(d.Shape, v.Shape)
-			if err != nil {
-				return fmt.Errorf("node %s: output %q: %w", n, v.Name, err)
-			}
-			v.Shape = merged
+		if d.DType != Undefined && d.DType != v.DType {
+			return fmt.Errorf("node %s: output %q is declared %s but computes %s", n, v.Name, d.DType, v.DType)
 		}
+		merged, err := mergeShapes(d.Shape, v.Shape)
+		if err != nil {
+			return fmt.Errorf("node %s: output %q: %w", n, v.Name, err)
+		}
+		v.Shape = merged
 	}
 	return nil
 }
