@@ -243,13 +243,22 @@ func (s *Set) Binarize(threshold float32) {
 
 // BinarizeStochastic sets every value v of s in place to 1 with probability
 // v (clamped to [0, 1]) and to 0 otherwise, drawing one uniform number per
-// value from src in row-major order.
+// value from src in row-major order (SampleBinary).
 func (s *Set) BinarizeStochastic(src Source) {
-	for i, v := range s.X {
+	SampleBinary(s.X, s.X, src)
+}
+
+// SampleBinary sets dst[i] to 1 with probability p[i] (clamped to [0, 1];
+// NaN counts as 0) and to 0 otherwise, drawing one Float64(src) per value
+// in order. dst and p may be the same slice; len(dst) must be >= len(p).
+// It suits dynamic binarisation of each mini-batch.
+func SampleBinary(dst, p []float32, src Source) {
+	dst = dst[:len(p)]
+	for i, v := range p {
 		if Float64(src) < float64(v) {
-			s.X[i] = 1
+			dst[i] = 1
 		} else {
-			s.X[i] = 0
+			dst[i] = 0
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package dataset
 
 import (
+	"math"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -351,5 +352,30 @@ func TestBinarize(t *testing.T) {
 	// 20,000 Bernoulli(0.25) draws: mean 5000, sd 61.
 	if ones < 4700 || ones > 5300 {
 		t.Errorf("%d ones from 20000 draws with p=0.25", ones)
+	}
+}
+
+func TestSampleBinary(t *testing.T) {
+	p := []float32{0, 1, 0.5, float32(math.NaN()), -2, 3}
+	dst := make([]float32, len(p))
+	ones := 0
+	src := NewSource(12)
+	for range 1000 {
+		SampleBinary(dst, p, src)
+		if dst[0] != 0 || dst[1] != 1 || dst[3] != 0 || dst[4] != 0 || dst[5] != 1 {
+			t.Fatalf("SampleBinary(%v) = %v", p, dst)
+		}
+		ones += int(dst[2])
+	}
+	// 1000 fair coin flips: mean 500, sd 16.
+	if ones < 420 || ones > 580 {
+		t.Errorf("p=0.5 gave %d ones in 1000", ones)
+	}
+	a, b := []float32{0.3, 0.6, 0.9}, []float32{0.3, 0.6, 0.9}
+	SampleBinary(a, a, NewSource(4)) // in place
+	out := make([]float32, 3)
+	SampleBinary(out, b, NewSource(4))
+	if !slices.Equal(a, out) {
+		t.Errorf("in place %v, out of place %v", a, out)
 	}
 }

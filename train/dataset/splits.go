@@ -32,26 +32,57 @@ type Splits struct {
 // from src (Perm) and cuts its first nTrain+nValid+nTest entries into a
 // training, validation and test part, in that order; the parts are copies.
 func SplitRandom(pool *Set, nTrain, nValid, nTest int, src Source) (*Splits, error) {
-	if nTrain < 0 || nValid < 0 || nTest < 0 || nTrain+nValid+nTest > pool.N {
-		return nil, fmt.Errorf("dataset: split %d/%d/%d does not fit in %d examples", nTrain, nValid, nTest, pool.N)
+	return splitPools([]*Set{pool}, nTrain, nValid, nTest, src)
+}
+
+// splitPools is SplitRandom over the concatenation of pools, without
+// materialising the concatenation.
+func splitPools(pools []*Set, nTrain, nValid, nTest int, src Source) (*Splits, error) {
+	first := pools[0]
+	n, labelled, classes := 0, true, 0
+	for i, p := range pools {
+		if err := p.Validate(); err != nil {
+			return nil, err
+		}
+		if p.Dim != first.Dim || p.Rows != first.Rows || p.Cols != first.Cols {
+			return nil, fmt.Errorf("dataset: split: set %d has Dim=%d (%dx%d), set 0 has Dim=%d (%dx%d)",
+				i, p.Dim, p.Rows, p.Cols, first.Dim, first.Rows, first.Cols)
+		}
+		n += p.N
+		labelled = labelled && p.Y != nil
+		classes = max(classes, p.Classes)
 	}
-	p := Perm(pool.N, src)
+	if nTrain < 0 || nValid < 0 || nTest < 0 || nTrain+nValid+nTest > n {
+		return nil, fmt.Errorf("dataset: split %d/%d/%d does not fit in %d examples", nTrain, nValid, nTest, n)
+	}
+	p := Perm(n, src)
 	sp := &Splits{
 		TrainOrigin: p[:nTrain:nTrain],
 		ValidOrigin: p[nTrain : nTrain+nValid : nTrain+nValid],
 		TestOrigin:  p[nTrain+nValid : nTrain+nValid+nTest : nTrain+nValid+nTest],
 		Unused:      p[nTrain+nValid+nTest:],
 	}
-	var err error
-	if sp.Train, err = pool.Subset(sp.TrainOrigin); err != nil {
-		return nil, err
+	gather := func(idx []int) *Set {
+		t := &Set{N: len(idx), Dim: first.Dim, Rows: first.Rows, Cols: first.Cols}
+		t.X = make([]float32, len(idx)*t.Dim)
+		if labelled {
+			t.Y = make([]int, len(idx))
+			t.Classes = classes
+		}
+		for k, i := range idx {
+			src := pools[0]
+			for j := 0; i >= src.N; j++ {
+				i -= src.N
+				src = pools[j+1]
+			}
+			copy(t.X[k*t.Dim:(k+1)*t.Dim], src.Row(i))
+			if labelled {
+				t.Y[k] = src.Y[i]
+			}
+		}
+		return t
 	}
-	if sp.Valid, err = pool.Subset(sp.ValidOrigin); err != nil {
-		return nil, err
-	}
-	if sp.Test, err = pool.Subset(sp.TestOrigin); err != nil {
-		return nil, err
-	}
+	sp.Train, sp.Valid, sp.Test = gather(sp.TrainOrigin), gather(sp.ValidOrigin), gather(sp.TestOrigin)
 	return sp, nil
 }
 
@@ -73,11 +104,11 @@ func SplitRandom(pool *Set, nTrain, nValid, nTest int, src Source) (*Splits, err
 //
 // train and test are the sets LoadMNIST returns; they are not modified.
 func MNISTBasic(train, test *Set, seed uint64) (*Splits, error) {
-	pool, err := Concat(train, test)
+	sp, err := splitPools([]*Set{train, test}, LarochelleTrain, LarochelleValid, LarochelleTest, NewSource(seed))
 	if err != nil {
 		return nil, fmt.Errorf("dataset: MNISTBasic: %w", err)
 	}
-	return SplitRandom(pool, LarochelleTrain, LarochelleValid, LarochelleTest, NewSource(seed))
+	return sp, nil
 }
 
 // MNISTRotation builds the MNIST-rotation benchmark of Larochelle et al.

@@ -147,3 +147,31 @@ func TestMNISTSplitsReal(t *testing.T) {
 		}
 	}
 }
+
+func TestSplitRandomMatchesConcat(t *testing.T) {
+	// Splitting two pools equals splitting their concatenation.
+	a, b := seq(7, 3), seq(5, 3)
+	pool, _ := Concat(a, b)
+	want, err := SplitRandom(pool, 4, 3, 2, NewSource(8))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := splitPools([]*Set{a, b}, 4, 3, 2, NewSource(8))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, p := range [][2]*Set{{want.Train, got.Train}, {want.Valid, got.Valid}, {want.Test, got.Test}} {
+		if !slices.Equal(p[0].X, p[1].X) || !slices.Equal(p[0].Y, p[1].Y) || p[0].Classes != p[1].Classes {
+			t.Errorf("part %d differs: %v %v vs %v %v", i, p[0].X, p[0].Y, p[1].X, p[1].Y)
+		}
+	}
+	if len(want.Unused) != 3 {
+		t.Errorf("%d unused", len(want.Unused))
+	}
+	if _, err := SplitRandom(pool, 10, 2, 1, NewSource(1)); err == nil {
+		t.Error("13 of 12 examples split")
+	}
+	if _, err := splitPools([]*Set{a, seq(2, 4)}, 1, 1, 1, NewSource(1)); err == nil {
+		t.Error("pools of different Dim split")
+	}
+}
