@@ -529,17 +529,25 @@ func inferSlice(n *Node) error {
 	ends, ok2 := constInts(n, 2)
 	axes, ok3 := constInts(n, 3)
 	steps, ok4 := constInts(n, 4)
+	// Without axes and steps, their length is that of starts, known from
+	// its data or its static shape.
+	nStarts := len(starts)
+	if d, ok := inShape(n, 1).Ints(); !ok1 && ok && len(d) == 1 {
+		nStarts = d[0]
+	} else if !ok1 {
+		nStarts = -1
+	}
 	if n.Input(3) == nil {
-		ok3 = true
+		ok3 = nStarts >= 0
 		axes = nil
-		for i := range starts {
+		for i := range max(nStarts, 0) {
 			axes = append(axes, int64(i))
 		}
 	}
 	if n.Input(4) == nil {
 		ok4 = true
 		steps = nil
-		for range starts {
+		for range max(nStarts, 0) {
 			steps = append(steps, 1)
 		}
 	}
