@@ -30,7 +30,7 @@ func TestReshapeFamily(t *testing.T) {
 		{name: "two minus ones", op: "Reshape", in: []*ir.Tensor{x, i64(sh(2), -1, -1)}, err: "more than one -1", inferErr: "more than one -1"},
 		{name: "count", op: "Reshape", in: []*ir.Tensor{x, i64(sh(2), 5, 5)}, err: "cannot reshape", inferErr: "cannot reshape"},
 		{name: "indivisible", op: "Reshape", in: []*ir.Tensor{x, i64(sh(2), 5, -1)}, err: "cannot reshape", inferErr: "cannot be divided"},
-		{name: "huge", op: "Reshape", in: []*ir.Tensor{x, i64(sh(3), 1 << 40, 1 << 40, 1 << 40)}, err: "exceeds", inferErr: "cannot reshape"},
+		{name: "huge", op: "Reshape", in: []*ir.Tensor{x, i64(sh(3), 1<<40, 1<<40, 1<<40)}, err: "exceeds", inferErr: "cannot reshape"},
 		{name: "default", op: "Flatten", in: []*ir.Tensor{x}, want: []*ir.Tensor{f32(sh(2, 12), data...)}},
 		{name: "axis0", op: "Flatten", attrs: ax(0), in: []*ir.Tensor{x}, want: []*ir.Tensor{f32(sh(1, 24), data...)}},
 		{name: "axis3", op: "Flatten", attrs: ax(3), in: []*ir.Tensor{x}, want: []*ir.Tensor{f32(sh(24, 1), data...)}},
