@@ -23,14 +23,14 @@ var (
 // reproduced by any implementation: training-mode Dropout draws its mask
 // from a random generator.
 var excepted = map[string]string{
-	"node/test_training_dropout":                      "training-mode Dropout output is random",
-	"node/test_training_dropout_mask":                 "training-mode Dropout output is random",
-	"node/test_training_dropout_default":              "training-mode Dropout output is random",
-	"node/test_training_dropout_default_mask":         "training-mode Dropout output is random",
-	"node/test_training_dropout_zero_ratio":           "",
-	"node/test_training_dropout_zero_ratio_mask":      "",
-	"pytorch-converted/test_Dropout_train":            "",
-	"pytorch-converted/test_AlphaDropout_train":       "",
+	"node/test_training_dropout":                       "training-mode Dropout output is random",
+	"node/test_training_dropout_mask":                  "training-mode Dropout output is random",
+	"node/test_training_dropout_default":               "training-mode Dropout output is random",
+	"node/test_training_dropout_default_mask":          "training-mode Dropout output is random",
+	"node/test_training_dropout_zero_ratio":            "",
+	"node/test_training_dropout_zero_ratio_mask":       "",
+	"pytorch-converted/test_Dropout_train":             "",
+	"pytorch-converted/test_AlphaDropout_train":        "",
 	"pytorch-converted/test_FeatureAlphaDropout_train": "",
 }
 
