@@ -189,20 +189,55 @@ func GlobalMaxPool(dst, x []float32, planes, planeSize int) error {
 	return nil
 }
 
-// MaxUnpool is ONNX MaxUnpool's scatter: it clears dst and sets
-// dst[indices[i]] = x[i], indices being flat indices into the whole output
-// tensor as MaxPool produces them. An index outside dst is an error (dst
-// is then partly written).
-func MaxUnpool(dst, x []float32, indices []int64) error {
+// MaxUnpool is ONNX MaxUnpool's scatter: it clears dst and sets the
+// element at indices[i] to x[i]. Indices are flat over the whole tensor,
+// as MaxPool produces them for an input of spatial dims from; dst holds
+// the same number of planes with spatial dims to (each to[i] >= from[i];
+// ONNX's output_shape may add room at the end), and an index keeps its
+// plane and its spatial coordinates. An index outside the from-shaped
+// tensor is an error (dst is then partly written).
+func MaxUnpool(dst, x []float32, indices []int64, from, to []int) error {
 	if len(indices) != len(x) {
 		return fmt.Errorf("asm: MaxUnpool: %d indices for %d values", len(indices), len(x))
 	}
+	if len(from) == 0 || len(from) != len(to) {
+		return fmt.Errorf("asm: MaxUnpool: index dims %v and output dims %v disagree", from, to)
+	}
+	fromSize, toSize := 1, 1
+	same := true
+	for i := range from {
+		if from[i] < 1 || to[i] < from[i] || to[i] > maxWindowElems {
+			return fmt.Errorf("asm: MaxUnpool: index dims %v do not fit output dims %v", from, to)
+		}
+		fromSize *= from[i]
+		toSize *= to[i]
+		if toSize > maxWindowElems {
+			return fmt.Errorf("asm: MaxUnpool: output dims %v too large", to)
+		}
+		same = same && from[i] == to[i]
+	}
+	if len(dst)%toSize != 0 {
+		return fmt.Errorf("asm: MaxUnpool: output of %d elements is not a whole number of %v planes", len(dst), to)
+	}
+	planes := len(dst) / toSize
+	limit := int64(planes) * int64(fromSize)
 	clear(dst)
 	for i, j := range indices {
-		if j < 0 || j >= int64(len(dst)) {
-			return fmt.Errorf("asm: MaxUnpool: index %d at position %d is outside the output of %d elements", j, i, len(dst))
+		if j < 0 || j >= limit {
+			return fmt.Errorf("asm: MaxUnpool: index %d at position %d is outside the %d x %v input", j, i, planes, from)
 		}
-		dst[j] = x[i]
+		if same {
+			dst[j] = x[i]
+			continue
+		}
+		p, r := int(j)/fromSize, int(j)%fromSize
+		o, stride := 0, 1
+		for d := len(from) - 1; d >= 0; d-- {
+			o += (r % from[d]) * stride
+			r /= from[d]
+			stride *= to[d]
+		}
+		dst[p*toSize+o] = x[i]
 	}
 	return nil
 }
