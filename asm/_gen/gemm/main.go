@@ -1,0 +1,526 @@
+// Command gemm generates latent's AVX2+FMA and AVX-512 SGEMM micro-kernels
+// and single-row (GEMV) kernels: asm/sgemm_gen_amd64.s and the stubs
+// asm/sgemm_gen_amd64.go, with avo.
+//
+// Run from this directory:
+//
+//	go run . -out ../../sgemm_gen_amd64.s -stubs ../../sgemm_gen_amd64.go -pkg asm
+//
+// Every micro-kernel follows the contract of sgemmKernelGeneric and every
+// single-row kernel that of gemvKernelGeneric (asm/gemm_generic.go), with
+// fused multiply-adds. The generated files are committed; asm's
+// TestGemmGenerated regenerates them into a temporary directory and fails
+// on any difference.
+package main
+
+import (
+	"fmt"
+
+	. "github.com/mmcloughlin/avo/build"
+	. "github.com/mmcloughlin/avo/operand"
+	. "github.com/mmcloughlin/avo/reg"
+)
+
+// Shapes of the generated micro-kernels: rows × vectors per row.
+var (
+	avx512Shapes = []struct{ mr, v int }{{12, 2}, {14, 2}, {6, 4}, {8, 3}}
+	avx2Shapes   = []struct{ mr, v int }{{6, 2}, {4, 3}}
+)
+
+const (
+	kernelSig = "func(kc int, a, b *float32, ldb int, c *float32, ldc int, alpha, beta float32, mr, nr int)"
+	gemvSig   = "func(kc int, x, b *float32, ldb int, y *float32, alpha, beta float32, nr int)"
+)
+
+// Fixed register roles shared by the kernels.
+var (
+	rA   = RSI // packed A (or x)
+	rB   = RDI // B rows
+	rLdb = R8  // ldb in bytes
+	rK   = RDX // k steps left
+	rC   = R9  // C row (or y)
+	rLdc = R10 // ldc in bytes
+	rMR  = R11 // mr
+	rTmp = RAX
+	rNR  = RCX // nr
+	rCnt = RBX // loop counter
+)
+
+func main() {
+	ConstraintExpr("!purego")
+	for _, s := range avx512Shapes {
+		kernelAVX512(s.mr, s.v)
+	}
+	for _, s := range avx2Shapes {
+		kernelAVX2(s.mr, s.v)
+	}
+	gemvAVX512()
+	gemvAVX2()
+	Generate()
+}
+
+// paramAddr returns the stack address of a scalar argument.
+func paramAddr(name string) Mem {
+	b, err := Param(name).Resolve()
+	if err != nil {
+		panic(err)
+	}
+	return b.Addr
+}
+
+// unroll is how many k steps one loop iteration of a micro-kernel runs.
+const unroll = 4
+
+// loadArgs loads the arguments shared by every micro-kernel.
+func loadArgs() {
+	Load(Param("kc"), rK)
+	Load(Param("a"), rA)
+	Load(Param("b"), rB)
+	Load(Param("ldb"), rLdb)
+	SHLQ(U8(2), rLdb)
+	Load(Param("c"), rC)
+	Load(Param("ldc"), rLdc)
+	SHLQ(U8(2), rLdc)
+	Load(Param("mr"), rMR)
+	Load(Param("nr"), rNR)
+}
+
+// prefetchC touches the first and last cache line of each of mr rows of C
+// so that the stores at the end of the kernel do not miss.
+func prefetchC(mr, rowBytes int) {
+	MOVQ(rC, rTmp)
+	for i := 0; i < mr; i++ {
+		PREFETCHT0(Mem{Base: rTmp})
+		PREFETCHT0(Mem{Base: rTmp, Disp: rowBytes - 4})
+		ADDQ(rLdc, rTmp)
+	}
+}
+
+// kLoop emits the k loop: step(u) emits one k step whose A values sit at
+// u*mr*4 bytes from rA; the loop advances rB by ldb after each step and rA
+// by mr*4*unroll after each unrolled block, then falls through to
+// name_store.
+func kLoop(name string, mr int, step func(u int)) {
+	MOVQ(rK, rCnt)
+	SHRQ(U8(2), rCnt)
+	JZ(LabelRef(name + "_tail"))
+	Label(name + "_loop")
+	for u := 0; u < unroll; u++ {
+		step(u)
+		ADDQ(rLdb, rB)
+	}
+	ADDQ(U32(mr*4*unroll), rA)
+	DECQ(rCnt)
+	JNZ(LabelRef(name + "_loop"))
+	Label(name + "_tail")
+	ANDQ(U8(unroll-1), rK)
+	JZ(LabelRef(name + "_store"))
+	Label(name + "_tailloop")
+	step(0)
+	ADDQ(rLdb, rB)
+	ADDQ(U32(mr*4), rA)
+	DECQ(rK)
+	JNZ(LabelRef(name + "_tailloop"))
+	Label(name + "_store")
+}
+
+// betaIsZero jumps to label when beta is ±0 (BLAS then does not read C).
+func betaIsZero(label string) {
+	MOVL(paramAddr("beta"), rTmp.As32())
+	ANDL(U32(0x7fffffff), rTmp.As32())
+	JZ(LabelRef(label))
+}
+
+// broadcastParam broadcasts a float32 argument into every lane of v.
+func broadcastParam(name string, v VecPhysical) {
+	VBROADCASTSS(paramAddr(name), v)
+}
+
+func zmm(i int) VecPhysical {
+	return []VecPhysical{Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7, Z8, Z9, Z10, Z11, Z12, Z13, Z14, Z15,
+		Z16, Z17, Z18, Z19, Z20, Z21, Z22, Z23, Z24, Z25, Z26, Z27, Z28, Z29, Z30, Z31}[i]
+}
+
+func ymm(i int) VecPhysical {
+	return []VecPhysical{Y0, Y1, Y2, Y3, Y4, Y5, Y6, Y7, Y8, Y9, Y10, Y11, Y12, Y13, Y14, Y15}[i]
+}
+
+var kmask = []Register{K1, K2, K3, K4}
+
+// columnMasks sets K1..Kv to the lanes of vectors 0..v-1 that lie below
+// column nr: K1 = the low nr bits, Kj = K1 >> 16(j-1).
+func columnMasks(v int) {
+	MOVQ(I32(-1), rTmp)
+	BZHIQ(rNR, rTmp, rTmp)
+	KMOVQ(rTmp, K1)
+	for j := 1; j < v; j++ {
+		KSHIFTRQ(U8(16*j), K1, kmask[j])
+	}
+}
+
+// kernelAVX512 emits the mr×(16·v) AVX-512 micro-kernel. Accumulators are
+// Z0.., B vectors the top registers, A values are broadcast from memory.
+// Column masks cover nr columns, so B is never read and C never written
+// at or past column nr.
+func kernelAVX512(mr, v int) {
+	name := fmt.Sprintf("sgemmKernelAVX512x%dx%d", mr, 16*v)
+	TEXT(name, NOSPLIT, kernelSig)
+	Pragma("noescape")
+	Doc(fmt.Sprintf("%s is the %d×%d AVX-512 micro-kernel; see sgemmKernelGeneric.", name, mr, 16*v))
+	if mr*v+v+1 > 32 || v < 2 {
+		panic("bad AVX-512 kernel shape")
+	}
+	acc := func(i, j int) VecPhysical { return zmm(i*v + j) }
+	bv := func(j int) VecPhysical { return zmm(32 - v + j) }
+	ntmp := 32 - v - mr*v
+
+	loadArgs()
+	columnMasks(v)
+	prefetchC(mr, 64*v)
+	for i := 0; i < mr; i++ {
+		for j := 0; j < v; j++ {
+			VXORPS(acc(i, j), acc(i, j), acc(i, j))
+		}
+	}
+	kLoop(name, mr, func(u int) {
+		for j := 0; j < v; j++ {
+			VMOVUPS_Z(Mem{Base: rB, Disp: 64 * j}, kmask[j], bv(j))
+		}
+		// Each A value is broadcast once into a rotating temporary and
+		// used by all v FMAs of its row: one load per row, not v.
+		for i := 0; i < mr; i++ {
+			t := zmm(mr*v + i%ntmp)
+			VBROADCASTSS(Mem{Base: rA, Disp: 4 * (u*mr + i)}, t)
+			for j := 0; j < v; j++ {
+				VFMADD231PS(bv(j), t, acc(i, j))
+			}
+		}
+	})
+	alpha, beta := bv(0), bv(1)
+	broadcastParam("alpha", alpha)
+	betaIsZero(name + "_z")
+	broadcastParam("beta", beta)
+	storeRows512(name+"_b", mr, v, acc, alpha, beta)
+	Label(name + "_z")
+	storeRows512(name+"_z", mr, v, acc, alpha, nil)
+}
+
+// storeRows512 stores rows 0..mr-1 of alpha·acc (+ beta·C) under the
+// column masks, then returns.
+func storeRows512(name string, mr, v int, acc func(i, j int) VecPhysical, alpha, beta VecPhysical) {
+	for i := 0; i < mr; i++ {
+		if i > 0 {
+			CMPQ(rMR, U8(i))
+			JLE(LabelRef(name + "_done"))
+		}
+		for j := 0; j < v; j++ {
+			dst := Mem{Base: rC, Disp: 64 * j}
+			VMULPS(alpha, acc(i, j), acc(i, j))
+			if beta != nil {
+				VFMADD231PS(dst, beta, kmask[j], acc(i, j))
+			}
+			VMOVUPS(acc(i, j), kmask[j], dst)
+		}
+		ADDQ(rLdc, rC)
+	}
+	Label(name + "_done")
+	VZEROUPPER()
+	RET()
+}
+
+// maskTable holds 8 all-ones then 8 zero int32s: the 8 int32s from index
+// 8-n are the AVX2 mask for the first n lanes.
+var maskTable Mem
+
+func avx2MaskTable() Mem {
+	if maskTable.Symbol.Name == "" {
+		maskTable = GLOBL("sgemmMaskTable", RODATA|NOPTR)
+		for i := 0; i < 16; i++ {
+			v := uint32(0)
+			if i < 8 {
+				v = 0xffffffff
+			}
+			DATA(4*i, U32(v))
+		}
+	}
+	return maskTable
+}
+
+// laneMask loads into m the AVX2 mask for the lanes of vector j that lie
+// below column nr; it clobbers rTmp, R12 and R13.
+func laneMask(j int, m VecPhysical) {
+	tab := avx2MaskTable()
+	// count = clamp(nr - 8j, 0, 8); mask = table[8-count : 16-count].
+	MOVQ(rNR, rTmp)
+	SUBQ(U8(8*j), rTmp)
+	XORL(R12L, R12L)
+	CMPQ(rTmp, R12)
+	CMOVQLT(R12, rTmp)
+	MOVL(U32(8), R12L)
+	CMPQ(rTmp, R12)
+	CMOVQGT(R12, rTmp)
+	NEGQ(rTmp)
+	LEAQ(tab, R13)
+	VMOVDQU(Mem{Base: R13, Index: rTmp, Scale: 4, Disp: 32}, m)
+}
+
+// kernelAVX2 emits the mr×(8·v) AVX2 micro-kernel: accumulators Y0..,
+// B vectors above them, one broadcast register. Tiles narrower than 8·v
+// columns take a second loop with masked B loads and masked C accesses,
+// with the lane masks kept in the stack frame.
+func kernelAVX2(mr, v int) {
+	name := fmt.Sprintf("sgemmKernelAVX2x%dx%d", mr, 8*v)
+	TEXT(name, NOSPLIT, kernelSig)
+	Pragma("noescape")
+	Doc(fmt.Sprintf("%s is the %d×%d AVX2 micro-kernel; see sgemmKernelGeneric.", name, mr, 8*v))
+	if mr*v+v+1 > 16 {
+		panic("bad AVX2 kernel shape")
+	}
+	acc := func(i, j int) VecPhysical { return ymm(i*v + j) }
+	bv := func(j int) VecPhysical { return ymm(mr*v + j) }
+	bc := ymm(mr*v + v)
+	masks := AllocLocal(32 * v)
+
+	loadArgs()
+	prefetchC(mr, 32*v)
+	for i := 0; i < mr; i++ {
+		for j := 0; j < v; j++ {
+			VXORPS(acc(i, j), acc(i, j), acc(i, j))
+		}
+	}
+	CMPQ(rNR, U8(8*v))
+	JNE(LabelRef(name + "_partial"))
+
+	// Full-width tiles.
+	kLoop(name+"_f", mr, func(u int) {
+		for j := 0; j < v; j++ {
+			VMOVUPS(Mem{Base: rB, Disp: 32 * j}, bv(j))
+		}
+		fmaRowsAVX2(mr, v, u, acc, bv, bc)
+	})
+	storeAVX2(name+"_f", mr, v, acc, bv, nil)
+
+	// Narrow tiles.
+	Label(name + "_partial")
+	for j := 0; j < v; j++ {
+		laneMask(j, bc)
+		VMOVDQU(bc, masks.Offset(32*j))
+	}
+	kLoop(name+"_p", mr, func(u int) {
+		for j := 0; j < v; j++ {
+			VMOVDQU(masks.Offset(32*j), bc)
+			VMASKMOVPS(Mem{Base: rB, Disp: 32 * j}, bc, bv(j))
+		}
+		fmaRowsAVX2(mr, v, u, acc, bv, bc)
+	})
+	storeAVX2(name+"_p", mr, v, acc, bv, &masks)
+}
+
+// fmaRowsAVX2 multiplies the B vectors of one k step into every row.
+func fmaRowsAVX2(mr, v, u int, acc func(i, j int) VecPhysical, bv func(j int) VecPhysical, bc VecPhysical) {
+	for i := 0; i < mr; i++ {
+		VBROADCASTSS(Mem{Base: rA, Disp: 4 * (u*mr + i)}, bc)
+		for j := 0; j < v; j++ {
+			VFMADD231PS(bv(j), bc, acc(i, j))
+		}
+	}
+}
+
+// storeAVX2 stores rows 0..mr-1 of alpha·acc (+ beta·C), masked by the
+// lane masks in the frame when masks is not nil, then returns. The B and
+// broadcast registers are free by now.
+func storeAVX2(name string, mr, v int, acc func(i, j int) VecPhysical, bv func(j int) VecPhysical, masks *Mem) {
+	alpha := ymm(mr*v + v)
+	beta, mask, tmp := bv(0), bv(1), ymm(15)
+	if v >= 3 {
+		tmp = bv(2)
+	}
+	broadcastParam("alpha", alpha)
+	for _, withBeta := range []bool{true, false} {
+		sub := name + "_z"
+		if withBeta {
+			betaIsZero(sub)
+			broadcastParam("beta", beta)
+			sub = name + "_b"
+		} else {
+			Label(sub)
+		}
+		for i := 0; i < mr; i++ {
+			if i > 0 {
+				CMPQ(rMR, U8(i))
+				JLE(LabelRef(sub + "_done"))
+			}
+			for j := 0; j < v; j++ {
+				dst := Mem{Base: rC, Disp: 32 * j}
+				VMULPS(alpha, acc(i, j), acc(i, j))
+				if masks != nil {
+					VMOVDQU(masks.Offset(32*j), mask)
+					if withBeta {
+						VMASKMOVPS(dst, mask, tmp)
+						VFMADD231PS(tmp, beta, acc(i, j))
+					}
+					VMASKMOVPS(acc(i, j), mask, dst)
+					continue
+				}
+				if withBeta {
+					VFMADD231PS(dst, beta, acc(i, j))
+				}
+				VMOVUPS(acc(i, j), dst)
+			}
+			ADDQ(rLdc, rC)
+		}
+		Label(sub + "_done")
+		VZEROUPPER()
+		RET()
+	}
+}
+
+// loadGemvArgs loads the single-row kernels' arguments.
+func loadGemvArgs() {
+	Load(Param("kc"), rK)
+	Load(Param("x"), rA)
+	Load(Param("b"), rB)
+	Load(Param("ldb"), rLdb)
+	SHLQ(U8(2), rLdb)
+	Load(Param("y"), rC)
+	Load(Param("nr"), rNR)
+}
+
+// gemvAVX512 emits the single-row kernel for up to 64 columns: x[p] is
+// broadcast and multiplied into up to four masked column vectors of row p
+// of B, with two accumulator sets (even and odd p) to hide FMA latency.
+// The loop touches only as many vectors as nr needs.
+func gemvAVX512() {
+	name := "gemvKernelAVX512"
+	TEXT(name, NOSPLIT, gemvSig)
+	Pragma("noescape")
+	Doc(name + " is the AVX-512 single-row kernel for up to 64 columns; see gemvKernelGeneric.")
+	loadGemvArgs()
+	columnMasks(4)
+	for i := 0; i < 8; i++ {
+		VXORPS(zmm(i), zmm(i), zmm(i))
+	}
+	CMPQ(rNR, U8(16))
+	JLE(LabelRef(name + "_v1"))
+	CMPQ(rNR, U8(32))
+	JLE(LabelRef(name + "_v2"))
+	JMP(LabelRef(name + "_v4"))
+	for _, v := range []int{1, 2, 4} {
+		lbl := fmt.Sprintf("%s_v%d", name, v)
+		Label(lbl)
+		MOVQ(rK, rCnt)
+		SHRQ(U8(1), rCnt)
+		JZ(LabelRef(lbl + "_tail"))
+		Label(lbl + "_loop")
+		for u := 0; u < 2; u++ {
+			xb := zmm(8 + u)
+			VBROADCASTSS(Mem{Base: rA, Disp: 4 * u}, xb)
+			for j := 0; j < v; j++ {
+				VMOVUPS_Z(Mem{Base: rB, Disp: 64 * j}, kmask[j], zmm(16+4*u+j))
+				VFMADD231PS(zmm(16+4*u+j), xb, zmm(4*u+j))
+			}
+			ADDQ(rLdb, rB)
+		}
+		ADDQ(U8(8), rA)
+		DECQ(rCnt)
+		JNZ(LabelRef(lbl + "_loop"))
+		Label(lbl + "_tail")
+		TESTQ(U32(1), rK)
+		JZ(LabelRef(name + "_store"))
+		VBROADCASTSS(Mem{Base: rA}, zmm(8))
+		for j := 0; j < v; j++ {
+			VMOVUPS_Z(Mem{Base: rB, Disp: 64 * j}, kmask[j], zmm(16+j))
+			VFMADD231PS(zmm(16+j), zmm(8), zmm(j))
+		}
+		JMP(LabelRef(name + "_store"))
+	}
+	Label(name + "_store")
+	for j := 0; j < 4; j++ {
+		VADDPS(zmm(4+j), zmm(j), zmm(j))
+	}
+	alpha, beta := zmm(8), zmm(9)
+	broadcastParam("alpha", alpha)
+	betaIsZero(name + "_z")
+	broadcastParam("beta", beta)
+	for j := 0; j < 4; j++ {
+		VMULPS(alpha, zmm(j), zmm(j))
+		VFMADD231PS(Mem{Base: rC, Disp: 64 * j}, beta, kmask[j], zmm(j))
+		VMOVUPS(zmm(j), kmask[j], Mem{Base: rC, Disp: 64 * j})
+	}
+	VZEROUPPER()
+	RET()
+	Label(name + "_z")
+	for j := 0; j < 4; j++ {
+		VMULPS(alpha, zmm(j), zmm(j))
+		VMOVUPS(zmm(j), kmask[j], Mem{Base: rC, Disp: 64 * j})
+	}
+	VZEROUPPER()
+	RET()
+}
+
+// gemvAVX2 emits the single-row kernel for up to 32 columns: four masked
+// column vectors and two accumulator sets (even and odd p).
+func gemvAVX2() {
+	name := "gemvKernelAVX2"
+	TEXT(name, NOSPLIT, gemvSig)
+	Pragma("noescape")
+	Doc(name + " is the AVX2 single-row kernel for up to 32 columns; see gemvKernelGeneric.")
+	loadGemvArgs()
+	// Y8..Y11 lane masks, Y0..Y7 accumulators, Y12..Y13 broadcasts,
+	// Y14..Y15 loaded B.
+	for j := 0; j < 4; j++ {
+		laneMask(j, ymm(8+j))
+	}
+	for i := 0; i < 8; i++ {
+		VXORPS(ymm(i), ymm(i), ymm(i))
+	}
+	MOVQ(rK, rCnt)
+	SHRQ(U8(1), rCnt)
+	JZ(LabelRef(name + "_tail"))
+	Label(name + "_loop")
+	for u := 0; u < 2; u++ {
+		xb := ymm(12 + u)
+		VBROADCASTSS(Mem{Base: rA, Disp: 4 * u}, xb)
+		for j := 0; j < 4; j++ {
+			t := ymm(14 + j%2)
+			VMASKMOVPS(Mem{Base: rB, Disp: 32 * j}, ymm(8+j), t)
+			VFMADD231PS(t, xb, ymm(4*u+j))
+		}
+		ADDQ(rLdb, rB)
+	}
+	ADDQ(U8(8), rA)
+	DECQ(rCnt)
+	JNZ(LabelRef(name + "_loop"))
+	Label(name + "_tail")
+	TESTQ(U32(1), rK)
+	JZ(LabelRef(name + "_store"))
+	VBROADCASTSS(Mem{Base: rA}, ymm(12))
+	for j := 0; j < 4; j++ {
+		t := ymm(14 + j%2)
+		VMASKMOVPS(Mem{Base: rB, Disp: 32 * j}, ymm(8+j), t)
+		VFMADD231PS(t, ymm(12), ymm(j))
+	}
+	Label(name + "_store")
+	for j := 0; j < 4; j++ {
+		VADDPS(ymm(4+j), ymm(j), ymm(j))
+	}
+	alpha, beta := ymm(12), ymm(13)
+	broadcastParam("alpha", alpha)
+	betaIsZero(name + "_z")
+	broadcastParam("beta", beta)
+	for j := 0; j < 4; j++ {
+		VMULPS(alpha, ymm(j), ymm(j))
+		VMASKMOVPS(Mem{Base: rC, Disp: 32 * j}, ymm(8+j), ymm(14))
+		VFMADD231PS(ymm(14), beta, ymm(j))
+		VMASKMOVPS(ymm(j), ymm(8+j), Mem{Base: rC, Disp: 32 * j})
+	}
+	VZEROUPPER()
+	RET()
+	Label(name + "_z")
+	for j := 0; j < 4; j++ {
+		VMULPS(alpha, ymm(j), ymm(j))
+		VMASKMOVPS(ymm(j), ymm(8+j), Mem{Base: rC, Disp: 32 * j})
+	}
+	VZEROUPPER()
+	RET()
+}

@@ -1,0 +1,42 @@
+//go:build !purego
+
+package asm
+
+//go:generate sh -c "cd _gen/gemm && go run . -out ../../sgemm_gen_amd64.s -stubs ../../sgemm_gen_amd64.go -pkg asm"
+
+// gemmArchTables adds the AVX2 and AVX-512 kernel tables.
+func gemmArchTables(t *[numTiers]*gemmKernels) {
+	t[AVX2] = gemmVariantsAMD64[AVX2][0]
+	t[AVX512] = gemmVariantsAMD64[AVX512][0]
+}
+
+// gemmVariantsAMD64 lists every generated micro-kernel shape per tier,
+// the default first; benchmarks compare them.
+var gemmVariantsAMD64 = map[Tier][]*gemmKernels{
+	AVX2: {
+		avx2Kernels(6, 16, sgemmKernelAVX2x6x16),
+		avx2Kernels(4, 24, sgemmKernelAVX2x4x24),
+	},
+	AVX512: {
+		avx512Kernels(12, 32, sgemmKernelAVX512x12x32),
+		avx512Kernels(14, 32, sgemmKernelAVX512x14x32),
+		avx512Kernels(6, 64, sgemmKernelAVX512x6x64),
+		avx512Kernels(8, 48, sgemmKernelAVX512x8x48),
+	},
+}
+
+func avx2Kernels(mr, nr int, k gemmKernel) *gemmKernels {
+	return newGemmKernels(&gemmKernels{
+		tier: AVX2, mr: mr, nr: nr, kern: k, partialN: true,
+		gemv: gemvKernelAVX2, gemvNR: 32,
+		epi: epilogueGeneric,
+	})
+}
+
+func avx512Kernels(mr, nr int, k gemmKernel) *gemmKernels {
+	return newGemmKernels(&gemmKernels{
+		tier: AVX512, mr: mr, nr: nr, kern: k, partialN: true,
+		gemv: gemvKernelAVX512, gemvNR: 64,
+		epi: epilogueGeneric,
+	})
+}

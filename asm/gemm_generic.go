@@ -1,0 +1,204 @@
+package asm
+
+import (
+	"math"
+	"unsafe"
+)
+
+// sgemmKernelGeneric is the micro-kernel every tier implements, for a tier
+// whose register tile is MR×NR (MR = 4 here; a holds MR values per step,
+// zero-padded past the last row). It computes, for i < mr <= MR and
+// j < nr <= NR,
+//
+//	var s float32
+//	for p := 0; p < kc; p++ {
+//		s += a[p*MR+i] * b[p*ldb+j]
+//	}
+//	if beta == 0 {
+//		c[i*ldc+j] = alpha * s
+//	} else {
+//		c[i*ldc+j] = alpha*s + beta*c[i*ldc+j]
+//	}
+//
+// Assembly kernels fuse the multiply-adds, so their sums differ from this
+// loop by float32 rounding only. kc >= 1.
+func sgemmKernelGeneric(kc int, a, b *float32, ldb int, c *float32, ldc int, alpha, beta float32, mr, nr int) {
+	const MR = 4
+	as := unsafe.Slice(a, kc*MR)
+	bs := unsafe.Slice(b, (kc-1)*ldb+nr)
+	cs := unsafe.Slice(c, (mr-1)*ldc+nr)
+	for j0 := 0; j0 < nr; j0 += 4 {
+		w := min(4, nr-j0)
+		var acc [MR][4]float32
+		if w == 4 {
+			var c00, c01, c02, c03, c10, c11, c12, c13 float32
+			var c20, c21, c22, c23, c30, c31, c32, c33 float32
+			for p := 0; p < kc; p++ {
+				ap := as[p*MR : p*MR+4 : p*MR+4]
+				bp := bs[p*ldb+j0 : p*ldb+j0+4 : p*ldb+j0+4]
+				a0, a1, a2, a3 := ap[0], ap[1], ap[2], ap[3]
+				b0, b1, b2, b3 := bp[0], bp[1], bp[2], bp[3]
+				c00 += a0 * b0
+				c01 += a0 * b1
+				c02 += a0 * b2
+				c03 += a0 * b3
+				c10 += a1 * b0
+				c11 += a1 * b1
+				c12 += a1 * b2
+				c13 += a1 * b3
+				c20 += a2 * b0
+				c21 += a2 * b1
+				c22 += a2 * b2
+				c23 += a2 * b3
+				c30 += a3 * b0
+				c31 += a3 * b1
+				c32 += a3 * b2
+				c33 += a3 * b3
+			}
+			acc = [MR][4]float32{{c00, c01, c02, c03}, {c10, c11, c12, c13}, {c20, c21, c22, c23}, {c30, c31, c32, c33}}
+		} else {
+			for p := 0; p < kc; p++ {
+				for i := 0; i < MR; i++ {
+					ai := as[p*MR+i]
+					for j := 0; j < w; j++ {
+						acc[i][j] += ai * bs[p*ldb+j0+j]
+					}
+				}
+			}
+		}
+		for i := 0; i < mr; i++ {
+			row := cs[i*ldc+j0 : i*ldc+j0+w]
+			for j := range row {
+				if beta == 0 {
+					row[j] = alpha * acc[i][j]
+				} else {
+					row[j] = alpha*acc[i][j] + beta*row[j]
+				}
+			}
+		}
+	}
+}
+
+// gemvKernelGeneric is the single-row kernel every tier implements. It
+// computes, for j < nr,
+//
+//	var s float32
+//	for p := 0; p < kc; p++ {
+//		s += x[p] * b[p*ldb+j]
+//	}
+//	if beta == 0 {
+//		y[j] = alpha * s
+//	} else {
+//		y[j] = alpha*s + beta*y[j]
+//	}
+//
+// kc >= 1.
+func gemvKernelGeneric(kc int, x, b *float32, ldb int, y *float32, alpha, beta float32, nr int) {
+	xs := unsafe.Slice(x, kc)
+	bs := unsafe.Slice(b, (kc-1)*ldb+nr)
+	ys := unsafe.Slice(y, nr)
+	var acc [64]float32
+	for j0 := 0; j0 < nr; j0 += len(acc) {
+		w := min(len(acc), nr-j0)
+		clear(acc[:w])
+		for p, xp := range xs {
+			row := bs[p*ldb+j0 : p*ldb+j0+w]
+			for j, v := range row {
+				acc[j] += xp * v
+			}
+		}
+		for j := 0; j < w; j++ {
+			if beta == 0 {
+				ys[j0+j] = alpha * acc[j]
+			} else {
+				ys[j0+j] = alpha*acc[j] + beta*ys[j0+j]
+			}
+		}
+	}
+}
+
+// gemvTGeneric computes nr dot products against rows of b: for j < nr,
+//
+//	var s float32
+//	for p := 0; p < kc; p++ {
+//		s += x[p] * b[j*ldb+p]
+//	}
+//	if beta == 0 {
+//		y[j*incy] = alpha * s
+//	} else {
+//		y[j*incy] = alpha*s + beta*y[j*incy]
+//	}
+func gemvTGeneric(kc int, x []float32, b []float32, ldb int, y []float32, incy int, alpha, beta float32, nr int) {
+	x = x[:kc]
+	for j := 0; j < nr; j++ {
+		row := b[j*ldb : j*ldb+kc]
+		var s0, s1, s2, s3 float32
+		p := 0
+		for ; p+4 <= kc; p += 4 {
+			s0 += x[p] * row[p]
+			s1 += x[p+1] * row[p+1]
+			s2 += x[p+2] * row[p+2]
+			s3 += x[p+3] * row[p+3]
+		}
+		for ; p < kc; p++ {
+			s0 += x[p] * row[p]
+		}
+		s := (s0 + s1) + (s2 + s3)
+		if beta == 0 {
+			y[j*incy] = alpha * s
+		} else {
+			y[j*incy] = alpha*s + beta*y[j*incy]
+		}
+	}
+}
+
+// epilogueGeneric applies ep to one row segment c of C whose row bias is
+// rowBias and whose column biases are colBias (nil for none):
+//
+//	for j := range c {
+//		c[j] = act(c[j] + rowBias + colBias[j])
+//	}
+func epilogueGeneric(c []float32, rowBias float32, colBias []float32, ep *Epilogue) {
+	if colBias != nil {
+		colBias = colBias[:len(c)]
+		for j, b := range colBias {
+			c[j] = (c[j] + rowBias) + b
+		}
+	} else if rowBias != 0 {
+		for j := range c {
+			c[j] += rowBias
+		}
+	}
+	switch ep.Act {
+	case ActReLU:
+		for j, v := range c {
+			if v < 0 {
+				c[j] = 0
+			}
+		}
+	case ActLeakyReLU:
+		for j, v := range c {
+			if v < 0 {
+				c[j] = ep.Alpha * v
+			}
+		}
+	case ActSigmoid:
+		for j, v := range c {
+			c[j] = float32(1 / (1 + math.Exp(-float64(v))))
+		}
+	case ActTanh:
+		for j, v := range c {
+			c[j] = float32(math.Tanh(float64(v)))
+		}
+	case ActClip:
+		for j, v := range c {
+			if v < ep.Min {
+				v = ep.Min
+			}
+			if v > ep.Max {
+				v = ep.Max
+			}
+			c[j] = v
+		}
+	}
+}

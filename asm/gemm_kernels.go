@@ -1,0 +1,66 @@
+package asm
+
+// gemmKernel is the micro-kernel signature every tier implements; see
+// sgemmKernelGeneric for the loop it must equal.
+type gemmKernel func(kc int, a, b *float32, ldb int, c *float32, ldc int, alpha, beta float32, mr, nr int)
+
+// gemvKernel is the single-row kernel signature; see gemvKernelGeneric.
+type gemvKernel func(kc int, x, b *float32, ldb int, y *float32, alpha, beta float32, nr int)
+
+// gemmKernels is one tier's GEMM kernel table plus its cache blocking.
+type gemmKernels struct {
+	tier Tier
+	// mr×nr is the register tile of kern.
+	mr, nr int
+	// kern computes one register tile from packed A and a B panel.
+	kern gemmKernel
+	// partialN reports that kern handles nr < NR itself (with masked
+	// loads and stores); otherwise edge tiles go through a scratch tile.
+	partialN bool
+	// gemv computes one row of C against up to gemvNR columns of B.
+	gemv gemvKernel
+	// gemvNR is the widest column block gemv handles per call.
+	gemvNR int
+	// epi applies an epilogue to one row segment of C.
+	epi func(c []float32, rowBias float32, colBias []float32, ep *Epilogue)
+	// kc, mc, nc are the cache blocks: kc rows of B and columns of A per
+	// pass, mc rows of A per packed block (a multiple of mr), nc columns of
+	// B per packed block (a multiple of nr).
+	kc, mc, nc int
+}
+
+// gemmTables holds the kernels of every tier this build has; entries for
+// tiers the CPU cannot run are never used because NewGemm checks
+// Tier.Supported first.
+var gemmTables = func() (t [numTiers]*gemmKernels) {
+	t[Generic] = newGemmKernels(&gemmKernels{
+		tier: Generic, mr: 4, nr: 4,
+		kern: sgemmKernelGeneric, partialN: true,
+		gemv: gemvKernelGeneric, gemvNR: 64,
+		epi: epilogueGeneric,
+	})
+	gemmArchTables(&t)
+	return t
+}()
+
+// newGemmKernels fills in the cache blocking of k from the CPU's cache
+// sizes and returns k.
+func newGemmKernels(k *gemmKernels) *gemmKernels {
+	c := Caches()
+	if k.kc == 0 {
+		// A kc×nr panel of B plus an mr×kc panel of A stay in half of L1.
+		k.kc = (c.L1D / 2) / (4 * (k.nr + k.mr))
+		k.kc = min(max(k.kc&^7, 64), 1024)
+	}
+	if k.mc == 0 {
+		// The packed mc×kc block of A takes about half of L2.
+		k.mc = (c.L2 / 2) / (4 * k.kc)
+		k.mc = max(k.mc/k.mr, 1) * k.mr
+	}
+	if k.nc == 0 {
+		// The packed kc×nc block of B takes about half of L3.
+		k.nc = (c.L3 / 2) / (4 * k.kc)
+		k.nc = min(max(k.nc/k.nr, 1)*k.nr, 1<<16)
+	}
+	return k
+}

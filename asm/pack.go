@@ -1,0 +1,70 @@
+package asm
+
+// packA copies rows [i0, i0+rows) and columns [p0, p0+kc) of op(A) into
+// dst as ceil(rows/mr) panels of kc×mr values, zero-padding the last
+// panel's missing rows:
+//
+//	dst[t*mr*kc + p*mr + i] = opA(i0+t*mr+i, p0+p)   (0 past the last row)
+//
+// where opA(i, p) is a[i*lda+p], or a[p*lda+i] when transA.
+func packA(transA bool, a []float32, lda, i0, rows, p0, kc, mr int, dst []float32) {
+	for t := 0; t*mr < rows; t++ {
+		h := min(mr, rows-t*mr)
+		pd := dst[t*mr*kc : (t+1)*mr*kc]
+		r0 := i0 + t*mr
+		if transA {
+			for p := 0; p < kc; p++ {
+				src := a[(p0+p)*lda+r0 : (p0+p)*lda+r0+h]
+				d := pd[p*mr : p*mr+mr]
+				copy(d, src)
+				clear(d[h:])
+			}
+			continue
+		}
+		for i := 0; i < h; i++ {
+			src := a[(r0+i)*lda+p0 : (r0+i)*lda+p0+kc]
+			for p, v := range src {
+				pd[p*mr+i] = v
+			}
+		}
+		for i := h; i < mr; i++ {
+			for p := 0; p < kc; p++ {
+				pd[p*mr+i] = 0
+			}
+		}
+	}
+}
+
+// packBPanels copies rows [p0, p0+kc) and columns [j0, j1) of op(B) into
+// dst as ceil((j1-j0)/nr) panels of kc×nr values, zero-padding the last
+// panel's missing columns:
+//
+//	dst[q*nr*kc + p*nr + j] = opB(p0+p, j0+q*nr+j)   (0 at or past column j1)
+//
+// where opB(p, j) is b[p*ldb+j], or b[j*ldb+p] when transB.
+func packBPanels(transB bool, b []float32, ldb, p0, kc, j0, j1, nr int, dst []float32) {
+	for q := 0; j0+q*nr < j1; q++ {
+		c0 := j0 + q*nr
+		w := min(nr, j1-c0)
+		pd := dst[q*nr*kc : (q+1)*nr*kc]
+		if !transB {
+			for p := 0; p < kc; p++ {
+				d := pd[p*nr : p*nr+nr]
+				copy(d, b[(p0+p)*ldb+c0:(p0+p)*ldb+c0+w])
+				clear(d[w:])
+			}
+			continue
+		}
+		for j := 0; j < w; j++ {
+			src := b[(c0+j)*ldb+p0 : (c0+j)*ldb+p0+kc]
+			for p, v := range src {
+				pd[p*nr+j] = v
+			}
+		}
+		for j := w; j < nr; j++ {
+			for p := 0; p < kc; p++ {
+				pd[p*nr+j] = 0
+			}
+		}
+	}
+}
