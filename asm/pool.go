@@ -42,7 +42,9 @@ func (w *Window) spatialIndex(pos []int, columnMajor bool) int {
 // of the chosen element flattened over the whole input tensor, as ONNX
 // MaxPool's Indices output: plane*InSize + the row-major spatial index, or
 // the column-major one if columnMajor (storage_order = 1). Ties go to the
-// first position in row-major window order.
+// first position in row-major window order. A window that covers no input
+// element (possible only with dilations larger than the input) gives -Inf
+// and index -1.
 func MaxPool(dst []float32, indices []int64, x []float32, w *Window, planes int, columnMajor bool) error {
 	if err := w.checkPlanes("MaxPool", planes, w.inSize, w.outSize, x, dst); err != nil {
 		return err
@@ -85,11 +87,14 @@ func MaxPool(dst []float32, indices []int64, x []float32, w *Window, planes int,
 			}
 			dp[o] = m
 			if indices != nil {
-				idx := mi
-				if columnMajor {
-					idx = w.spatialIndex(pos, true)
+				switch {
+				case mi < 0:
+					indices[p*w.outSize+o] = -1
+				case columnMajor:
+					indices[p*w.outSize+o] = int64(p*w.inSize + w.spatialIndex(pos, true))
+				default:
+					indices[p*w.outSize+o] = int64(p*w.inSize + mi)
 				}
-				indices[p*w.outSize+o] = int64(p*w.inSize + idx)
 			}
 			next(opos, w.Out)
 		}
@@ -109,7 +114,8 @@ func (w *Window) posOf(kpos, opos, pos []int) {
 // The sum of the window's input elements (float32, row-major window
 // order) is divided by the number of window positions inside the input
 // or, with countIncludePad, inside the padded input (positions a ceil-mode
-// window has beyond the end padding never count, as in ONNX Runtime).
+// window has beyond the end padding never count, as in ONNX Runtime). A
+// window that covers no input element gives 0 without countIncludePad.
 func AvgPool(dst, x []float32, w *Window, planes int, countIncludePad bool) error {
 	if err := w.checkPlanes("AvgPool", planes, w.inSize, w.outSize, x, dst); err != nil {
 		return err
@@ -139,7 +145,11 @@ func AvgPool(dst, x []float32, w *Window, planes int, countIncludePad bool) erro
 			if countIncludePad {
 				n = w.paddedCount(opos)
 			}
-			dp[o] = s / float32(n)
+			if n == 0 {
+				dp[o] = 0 // the window covers no input element
+			} else {
+				dp[o] = s / float32(n)
+			}
 			next(opos, w.Out)
 		}
 	}
