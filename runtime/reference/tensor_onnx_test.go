@@ -182,3 +182,16 @@ func isSubset(sub, set []string) bool {
 	}
 	return true
 }
+
+// Every operator of the family has a schema with inference and a kernel.
+func TestTensorFamilyRegistered(t *testing.T) {
+	for _, op := range tensorFamilyOps {
+		s, ok := ir.LookupSchema("", op)
+		if !ok || s.Infer == nil {
+			t.Errorf("%s: no schema with inference", op)
+		}
+		if !Supports("", op) {
+			t.Errorf("%s: no reference kernel", op)
+		}
+	}
+}
