@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
+	"strings"
 )
 
 // Schemas of the neural-network operators: Gemm, MatMul, Conv,
@@ -59,11 +61,11 @@ func nnSpatialInts(n *Node, name string, rank int, def, min int) ([]int, error) 
 		return out, nil
 	}
 	if len(v.Ints) != rank {
-		return nil, fmt.Errorf("%s %v has %d values, want one per spatial axis (%d)", name, v.Ints, len(v.Ints), rank)
+		return nil, fmt.Errorf("%s %v has %d values, want one per spatial axis (%d)", name, nnList(v.Ints), len(v.Ints), rank)
 	}
 	for i, x := range v.Ints {
 		if x < int64(min) || x > math.MaxInt32 {
-			return nil, fmt.Errorf("%s %v: value %d at axis %d is out of range (minimum %d)", name, v.Ints, x, i, min)
+			return nil, fmt.Errorf("%s %v: value %d at axis %d is out of range (minimum %d)", name, nnList(v.Ints), x, i, min)
 		}
 		out[i] = int(x)
 	}
@@ -79,11 +81,11 @@ func nnPads(n *Node, rank int) (begin, end []int, err error) {
 		return begin, end, nil
 	}
 	if len(v.Ints) != 2*rank {
-		return nil, nil, fmt.Errorf("pads %v has %d values, want 2 per spatial axis (%d)", v.Ints, len(v.Ints), 2*rank)
+		return nil, nil, fmt.Errorf("pads %v has %d values, want 2 per spatial axis (%d)", nnList(v.Ints), len(v.Ints), 2*rank)
 	}
 	for _, x := range v.Ints {
 		if x < 0 || x > math.MaxInt32 {
-			return nil, nil, fmt.Errorf("pads %v: value %d is out of range", v.Ints, x)
+			return nil, nil, fmt.Errorf("pads %v: value %d is out of range", nnList(v.Ints), x)
 		}
 	}
 	for i := range rank {
@@ -101,6 +103,15 @@ func nnAutoPad(n *Node) (string, error) {
 	default:
 		return "", fmt.Errorf("auto_pad %q is not NOTSET, SAME_UPPER, SAME_LOWER or VALID", ap)
 	}
+}
+
+// nnList formats a list of ints the way shapes print: "[3,3]".
+func nnList[T int | int64](v []T) string {
+	parts := make([]string, len(v))
+	for i, x := range v {
+		parts[i] = strconv.FormatInt(int64(x), 10)
+	}
+	return "[" + strings.Join(parts, ",") + "]"
 }
 
 // nnFloorDiv is integer division rounding toward negative infinity.
@@ -124,12 +135,12 @@ func nnCeilDiv(a, b int) int { return -nnFloorDiv(-a, b) }
 func ConvWindow(n *Node, in, kernel []int) (*Window, error) {
 	rank := len(kernel)
 	if len(in) != rank {
-		return nil, fmt.Errorf("kernel_shape %v needs %d spatial dims, input has %d", kernel, rank, len(in))
+		return nil, fmt.Errorf("kernel_shape %v needs %d spatial dims, input has %d", nnList(kernel), rank, len(in))
 	}
 	w := &Window{In: slices.Clone(in), Kernel: slices.Clone(kernel), OutputPadding: make([]int, rank), Out: make([]int, rank)}
 	for i, k := range kernel {
 		if k < 1 {
-			return nil, fmt.Errorf("kernel_shape %v: size %d at axis %d is not positive", kernel, k, i)
+			return nil, fmt.Errorf("kernel_shape %v: size %d at axis %d is not positive", nnList(kernel), k, i)
 		}
 	}
 	var err error
@@ -196,12 +207,12 @@ func ConvWindow(n *Node, in, kernel []int) (*Window, error) {
 func ConvTransposeWindow(n *Node, in, kernel []int) (*Window, error) {
 	rank := len(kernel)
 	if len(in) != rank {
-		return nil, fmt.Errorf("kernel_shape %v needs %d spatial dims, input has %d", kernel, rank, len(in))
+		return nil, fmt.Errorf("kernel_shape %v needs %d spatial dims, input has %d", nnList(kernel), rank, len(in))
 	}
 	w := &Window{In: slices.Clone(in), Kernel: slices.Clone(kernel), Out: make([]int, rank)}
 	for i, k := range kernel {
 		if k < 1 {
-			return nil, fmt.Errorf("kernel_shape %v: size %d at axis %d is not positive", kernel, k, i)
+			return nil, fmt.Errorf("kernel_shape %v: size %d at axis %d is not positive", nnList(kernel), k, i)
 		}
 	}
 	var err error
@@ -229,11 +240,11 @@ func ConvTransposeWindow(n *Node, in, kernel []int) (*Window, error) {
 		case rank + 2: // some exporters give the full N, C, spatial shape
 			outShape = outShape[2:]
 		default:
-			return nil, fmt.Errorf("output_shape %v has %d values, want one per spatial axis (%d)", v.Ints, len(v.Ints), rank)
+			return nil, fmt.Errorf("output_shape %v has %d values, want one per spatial axis (%d)", nnList(v.Ints), len(v.Ints), rank)
 		}
 		for _, d := range outShape {
 			if d < 1 || d > math.MaxInt32 {
-				return nil, fmt.Errorf("output_shape %v: size %d is out of range", v.Ints, d)
+				return nil, fmt.Errorf("output_shape %v: size %d is out of range", nnList(v.Ints), d)
 			}
 		}
 	}
@@ -326,17 +337,17 @@ func nnKernelShape(n *Node, wShape Shape) (kernel []int, ok bool, err error) {
 		kernel = make([]int, len(ks.Ints))
 		for i, k := range ks.Ints {
 			if k < 1 || k > math.MaxInt32 {
-				return nil, false, fmt.Errorf("kernel_shape %v: size %d is out of range", ks.Ints, k)
+				return nil, false, fmt.Errorf("kernel_shape %v: size %d is out of range", nnList(ks.Ints), k)
 			}
 			kernel[i] = int(k)
 		}
 		if wShape != nil {
 			if len(wShape) != len(kernel)+2 {
-				return nil, false, fmt.Errorf("kernel_shape %v needs a weight of rank %d, weight is %v", ks.Ints, len(kernel)+2, wShape)
+				return nil, false, fmt.Errorf("kernel_shape %v needs a weight of rank %d, weight is %v", nnList(ks.Ints), len(kernel)+2, wShape)
 			}
 			for i, k := range kernel {
 				if d := wShape[i+2]; d.Known() && d.Size != k {
-					return nil, false, fmt.Errorf("kernel_shape %v disagrees with weight shape %v", ks.Ints, wShape)
+					return nil, false, fmt.Errorf("kernel_shape %v disagrees with weight shape %v", nnList(ks.Ints), wShape)
 				}
 			}
 		}
@@ -377,7 +388,7 @@ func inferConv(n *Node) error {
 			return fmt.Errorf("input X shape %v has rank %d, want at least 3 (N, C, spatial...)", x.Shape, len(x.Shape))
 		}
 		if kok && len(kernel) != len(x.Shape)-2 {
-			return fmt.Errorf("kernel_shape %v needs %d spatial dims, input has rank %d", kernel, len(kernel), len(x.Shape))
+			return fmt.Errorf("kernel_shape %v needs %d spatial dims, input has rank %d", nnList(kernel), len(kernel), len(x.Shape))
 		}
 		if w.Shape != nil && len(w.Shape) != len(x.Shape) {
 			return fmt.Errorf("weight W shape %v has rank %d, input X %v has rank %d", w.Shape, len(w.Shape), x.Shape, len(x.Shape))
@@ -439,7 +450,7 @@ func inferConvTranspose(n *Node) error {
 			return fmt.Errorf("input X shape %v has rank %d, want at least 3 (N, C, spatial...)", x.Shape, len(x.Shape))
 		}
 		if kok && len(kernel) != len(x.Shape)-2 {
-			return fmt.Errorf("kernel_shape %v needs %d spatial dims, input has rank %d", kernel, len(kernel), len(x.Shape))
+			return fmt.Errorf("kernel_shape %v needs %d spatial dims, input has rank %d", nnList(kernel), len(kernel), len(x.Shape))
 		}
 		if w.Shape != nil && len(w.Shape) != len(x.Shape) {
 			return fmt.Errorf("weight W shape %v has rank %d, input X %v has rank %d", w.Shape, len(w.Shape), x.Shape, len(x.Shape))
@@ -491,7 +502,7 @@ func inferPool(n *Node) error {
 	kernel := make([]int, len(ks))
 	for i, k := range ks {
 		if k < 1 || k > math.MaxInt32 {
-			return fmt.Errorf("kernel_shape %v: size %d is out of range", ks, k)
+			return fmt.Errorf("kernel_shape %v: size %d is out of range", nnList(ks), k)
 		}
 		kernel[i] = int(k)
 	}
@@ -503,7 +514,7 @@ func inferPool(n *Node) error {
 	var out Shape
 	if x.Shape != nil {
 		if len(x.Shape) != len(kernel)+2 {
-			return fmt.Errorf("kernel_shape %v needs %d spatial dims, input %v has rank %d", ks, len(kernel), x.Shape, len(x.Shape))
+			return fmt.Errorf("kernel_shape %v needs %d spatial dims, input %v has rank %d", nnList(ks), len(kernel), x.Shape, len(x.Shape))
 		}
 		win, err := ConvWindow(n, nnDims(x.Shape[2:]), kernel)
 		if err != nil {
@@ -543,7 +554,7 @@ func MaxUnpoolShape(n *Node, x []int) ([]int, error) {
 	ks := n.Attrs.Ints("kernel_shape", nil)
 	rank := len(ks)
 	if len(x) != rank+2 {
-		return nil, fmt.Errorf("kernel_shape %v needs %d spatial dims, input X has rank %d", ks, rank, len(x))
+		return nil, fmt.Errorf("kernel_shape %v needs %d spatial dims, input X has rank %d", nnList(ks), rank, len(x))
 	}
 	strides, err := nnSpatialInts(n, "strides", rank, 1, 1)
 	if err != nil {
@@ -556,7 +567,7 @@ func MaxUnpoolShape(n *Node, x []int) ([]int, error) {
 	out := slices.Clone(x)
 	for i, k := range ks {
 		if k < 1 || k > math.MaxInt32 {
-			return nil, fmt.Errorf("kernel_shape %v: size %d is out of range", ks, k)
+			return nil, fmt.Errorf("kernel_shape %v: size %d is out of range", nnList(ks), k)
 		}
 		if x[i+2] < 0 {
 			continue
@@ -584,12 +595,12 @@ func inferMaxUnpool(n *Node) error {
 		if os.IsConst() {
 			dims := os.Const.Int64s()
 			if x.Shape != nil && len(dims) != len(x.Shape) {
-				return fmt.Errorf("output_shape %v has %d values, input X has rank %d", dims, len(dims), len(x.Shape))
+				return fmt.Errorf("output_shape %v has %d values, input X has rank %d", nnList(dims), len(dims), len(x.Shape))
 			}
 			out := make(Shape, len(dims))
 			for i, d := range dims {
 				if d < 0 || d > math.MaxInt32 {
-					return fmt.Errorf("output_shape %v: size %d is out of range", dims, d)
+					return fmt.Errorf("output_shape %v: size %d is out of range", nnList(dims), d)
 				}
 				out[i] = D(int(d))
 			}
@@ -848,7 +859,7 @@ func inferPad(n *Node) error {
 		case d.Known():
 			s := int64(d.Size) + total
 			if s < 0 || s > math.MaxInt32 {
-				return fmt.Errorf("pads %v make dimension %d of %v size %d", p, i, x.Shape, s)
+				return fmt.Errorf("pads %v make dimension %d of %v size %d", nnList(p), i, x.Shape, s)
 			}
 			out[i] = D(int(s))
 		default:
@@ -892,11 +903,11 @@ func ResizeOutput(n *Node, in []int, roi, scales, sizes *Tensor) (*ResizeParams,
 			return nil, fmt.Errorf("sizes have element type %s, want int64", sizes.DType)
 		}
 		if sizes.Len() != r {
-			return nil, fmt.Errorf("sizes %v have %d values, input has rank %d", sizes.I64, sizes.Len(), r)
+			return nil, fmt.Errorf("sizes %v have %d values, input has rank %d", nnList(sizes.I64), sizes.Len(), r)
 		}
 		for i, s := range sizes.I64 {
 			if s < 0 || s > math.MaxInt32 {
-				return nil, fmt.Errorf("sizes %v: size %d is out of range", sizes.I64, s)
+				return nil, fmt.Errorf("sizes %v: size %d is out of range", nnList(sizes.I64), s)
 			}
 			p.Out[i] = int(s)
 			if in[i] > 0 {
