@@ -3,6 +3,8 @@ package train
 import (
 	"fmt"
 	"math"
+
+	"github.com/latent-go/latent/asm"
 )
 
 // Activation is an elementwise (or, for Softmax, row-wise) output
@@ -147,29 +149,18 @@ func softplus32(x float32) float64 {
 	return math.Max(float64(x), 0) + math.Log1p(math.Exp(-ax))
 }
 
-// applyAct applies g elementwise to row (not for Softmax).
+// applyAct applies g to row in place, with the asm package's vectorised
+// kernels (the same functions the fused GEMM epilogues use).
 func applyAct(act Activation, slope float32, row []float32) {
 	switch act {
 	case Sigmoid:
-		for j, v := range row {
-			row[j] = sigmoid32(v)
-		}
+		asm.Sigmoid(row, row)
 	case Tanh:
-		for j, v := range row {
-			row[j] = tanh32(v)
-		}
+		asm.Tanh(row, row)
 	case ReLU:
-		for j, v := range row {
-			if !(v > 0) {
-				row[j] = 0
-			}
-		}
+		asm.ReLU(row, row)
 	case LeakyReLU:
-		for j, v := range row {
-			if v < 0 {
-				row[j] = v * slope
-			}
-		}
+		asm.LeakyReLU(row, row, slope)
 	case Softmax:
 		softmaxRow(row)
 	}

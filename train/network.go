@@ -150,17 +150,38 @@ func (n *Network) reserve(rows int) {
 	}
 }
 
-// matmulForward computes dst = x * W^T (rows×Out) for layer d.
-func (n *Network) matmulForward(d *Dense, x []float32, rows int, dst []float32) {
+// epilogue returns the fused bias+activation for layer d (ok false for
+// Softmax, which is not fused).
+func epilogue(d *Dense) (linalg.Epilogue, bool) {
+	ep := linalg.Epilogue{ColBias: d.B.Data}
+	switch d.Act {
+	case Linear:
+	case Sigmoid:
+		ep.Act = linalg.ActSigmoid
+	case Tanh:
+		ep.Act = linalg.ActTanh
+	case ReLU:
+		ep.Act = linalg.ActReLU
+	case LeakyReLU:
+		ep.Act, ep.Alpha = linalg.ActLeakyReLU, d.LeakySlope
+	default:
+		return linalg.Epilogue{ColBias: d.B.Data}, false
+	}
+	return ep, true
+}
+
+// matmulForward computes dst = ep(x * W^T) (rows×Out) for layer d.
+func (n *Network) matmulForward(d *Dense, x []float32, rows int, dst []float32, ep linalg.Epilogue) {
 	if d.Tied == nil {
-		linalg.Gemm(n.threads(), false, true, rows, d.Out, d.In, 1, x, d.In, d.W.Data, d.In, 0, dst, d.Out)
+		linalg.GemmEp(n.threads(), false, true, rows, d.Out, d.In, 1, x, d.In, d.W.Data, d.In, 0, dst, d.Out, ep)
 	} else {
-		linalg.Gemm(n.threads(), false, false, rows, d.Out, d.In, 1, x, d.In, d.Tied.W.Data, d.Out, 0, dst, d.Out)
+		linalg.GemmEp(n.threads(), false, false, rows, d.Out, d.In, 1, x, d.In, d.Tied.W.Data, d.Out, 0, dst, d.Out, ep)
 	}
 }
 
 // forward runs the network on rows examples of x (rows×In), filling the
-// workspace's layer outputs (and logits when the loss needs them).
+// workspace's layer outputs (and logits when the loss needs them). Bias
+// and activation are fused into each layer's matrix product.
 func (n *Network) forward(x []float32, rows int) {
 	n.reserve(rows)
 	ws := &n.ws
@@ -169,29 +190,22 @@ func (n *Network) forward(x []float32, rows int) {
 	for l, d := range n.Layers {
 		out := ws.h[l][:rows*d.Out]
 		cols := d.Out
-		if l == last && n.Loss.needsLogits() {
+		ep, fused := epilogue(d)
+		if l == last && n.Loss.needsLogits() || !fused {
+			// Keep the pre-activations: the loss needs them, or the
+			// activation (softmax) is not fused.
 			lg := ws.logits[:rows*cols]
-			n.matmulForward(d, in, rows, lg)
-			act, slope, bias := d.Act, d.LeakySlope, d.B.Data
+			n.matmulForward(d, in, rows, lg, linalg.Epilogue{ColBias: d.B.Data})
+			act, slope := d.Act, d.LeakySlope
 			linalg.ParallelFor(n.threads(), rows, 16, func(lo, hi int) {
 				for i := lo; i < hi; i++ {
-					a := lg[i*cols : (i+1)*cols]
 					o := out[i*cols : (i+1)*cols]
-					for j := range a {
-						a[j] += bias[j]
-					}
-					copy(o, a)
+					copy(o, lg[i*cols:(i+1)*cols])
 					applyAct(act, slope, o)
 				}
 			})
 		} else {
-			n.matmulForward(d, in, rows, out)
-			act, slope, bias := d.Act, d.LeakySlope, d.B.Data
-			linalg.ParallelFor(n.threads(), rows, 16, func(lo, hi int) {
-				for i := lo; i < hi; i++ {
-					biasAct(act, slope, out[i*cols:(i+1)*cols], bias)
-				}
-			})
+			n.matmulForward(d, in, rows, out, ep)
 		}
 		in = out
 	}

@@ -102,7 +102,7 @@ func TestPretrainThenFineTune(t *testing.T) {
 				t.Fatalf("unrolled network has %d layers", len(ae.Net.Layers))
 			}
 			x := MatrixOf(parts[2])
-			manual, err := (&Network{Layers: []*Dense{st.Layers[0], st.Layers[1], st.Decoders[1], st.Decoders[0]}, Loss: SquaredError}).Forward(x)
+			manual, err := (&Network{Layers: []*Dense{st.Layers[0], st.Layers[1], st.Decoders[1], st.Decoders[0]}, Loss: ae.Net.Loss}).Forward(x)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -161,31 +161,21 @@ func (r *RBM) reserve(rows int) {
 // hiddenMeans writes E[h | v] for rows examples of v into dst.
 func (r *RBM) hiddenMeans(threads int, v []float32, rows int, dst []float32) {
 	H := r.Hidden
-	linalg.Gemm(threads, false, true, rows, H, r.Visible, 1, v, r.Visible, r.W.Data, r.Visible, 0, dst, H)
-	act := Sigmoid
+	ep := linalg.Epilogue{ColBias: r.C.Data, Act: linalg.ActSigmoid}
 	if r.GaussianHidden {
-		act = Linear
+		ep.Act = linalg.ActNone
 	}
-	linalg.ParallelFor(threads, rows, 16, func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			biasAct(act, 0, dst[i*H:(i+1)*H], r.C.Data)
-		}
-	})
+	linalg.GemmEp(threads, false, true, rows, H, r.Visible, 1, v, r.Visible, r.W.Data, r.Visible, 0, dst, H, ep)
 }
 
 // visibleMeans writes E[v | h] for rows examples of h into dst.
 func (r *RBM) visibleMeans(threads int, h []float32, rows int, dst []float32) {
 	V := r.Visible
-	linalg.Gemm(threads, false, false, rows, V, r.Hidden, 1, h, r.Hidden, r.W.Data, V, 0, dst, V)
-	act := Sigmoid
+	ep := linalg.Epilogue{ColBias: r.B.Data, Act: linalg.ActSigmoid}
 	if r.GaussianVisible {
-		act = Linear
+		ep.Act = linalg.ActNone
 	}
-	linalg.ParallelFor(threads, rows, 16, func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			biasAct(act, 0, dst[i*V:(i+1)*V], r.B.Data)
-		}
-	})
+	linalg.GemmEp(threads, false, false, rows, V, r.Hidden, 1, h, r.Hidden, r.W.Data, V, 0, dst, V, ep)
 }
 
 // sample draws unit states from their means: Bernoulli(p) or mean + N(0,1).

@@ -1,24 +1,75 @@
 // Package linalg holds the matrix kernels the trainer is built on: one
-// general matrix multiply (Gemm) that every layer goes through, and a
-// parallel-for helper. Gemm dispatches to the asm package's SGEMM when that
-// exists and otherwise to the plain Go implementation GemmGo, which stays
-// as the test oracle.
+// general matrix multiply (Gemm, with an optional fused bias+activation
+// epilogue) that every layer goes through, and a parallel-for helper.
+// Gemm runs on the asm package's SGEMM (the tier asm.Active picks, which
+// LATENT_ISA can force; asm's generic tier under the purego tag). GemmGo,
+// a plain packed Go GEMM, is kept as an independent test oracle.
 package linalg
 
-import "sync"
+import (
+	"fmt"
+	"sync"
+
+	"github.com/latent-go/latent/asm"
+)
+
+// Act is an activation an Epilogue applies.
+type Act = asm.Act
+
+// Epilogue activations.
+const (
+	ActNone      = asm.ActNone
+	ActSigmoid   = asm.ActSigmoid
+	ActTanh      = asm.ActTanh
+	ActReLU      = asm.ActReLU
+	ActLeakyReLU = asm.ActLeakyReLU
+)
+
+// Epilogue is work fused into Gemm: C[i][j] = act(C[i][j] + ColBias[j]).
+type Epilogue struct {
+	ColBias []float32
+	Act     Act
+	Alpha   float32 // leaky ReLU slope
+}
+
+var gemms sync.Map // threads -> *asm.Gemm
+
+func engine(threads int) *asm.Gemm {
+	threads = max(threads, 1)
+	if g, ok := gemms.Load(threads); ok {
+		return g.(*asm.Gemm)
+	}
+	g, err := asm.NewGemm(asm.Active(), threads)
+	if err != nil {
+		// asm.Active is always a supported tier.
+		panic(fmt.Sprintf("linalg: %v", err))
+	}
+	v, _ := gemms.LoadOrStore(threads, g)
+	return v.(*asm.Gemm)
+}
 
 // Gemm computes C = alpha*op(A)*op(B) + beta*C for row-major matrices,
 // where op(X) is X or its transpose. op(A) is m×k, op(B) is k×n and C is
 // m×n; lda, ldb and ldc are the row strides of A, B and C as stored. When
 // beta is 0, C is not read (NaNs in C do not propagate). threads is the
-// number of goroutines the work may be split over (values < 1 mean 1);
-// the result does not depend on it.
+// number of goroutines the work may be split over (values < 1 mean 1).
+// The arguments must be consistent: Gemm is internal and treats a
+// mismatch as a bug (it panics).
 func Gemm(threads int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	gemmImpl(threads, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	GemmEp(threads, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, Epilogue{})
 }
 
-// gemmImpl is the implementation Gemm dispatches to.
-var gemmImpl = GemmGo
+// GemmEp is Gemm followed by the epilogue, fused into the product.
+func GemmEp(threads int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int, ep Epilogue) {
+	if m <= 0 || n <= 0 {
+		return
+	}
+	err := engine(threads).Sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc,
+		asm.Epilogue{ColBias: ep.ColBias, Act: ep.Act, Alpha: ep.Alpha})
+	if err != nil {
+		panic(fmt.Sprintf("linalg: %v", err))
+	}
+}
 
 // Blocking parameters of the plain Go GEMM: a kc×nc panel of op(B) and an
 // mc×kc block of op(A) are packed so the micro-kernel streams through
@@ -31,8 +82,9 @@ const (
 	nc = 512
 )
 
-// GemmGo is the plain Go GEMM (packed panels, 4×4 register micro-kernel).
-// It has the same contract as Gemm.
+// GemmGo is the plain Go GEMM (packed panels, 4×4 register micro-kernel),
+// kept as a test oracle. It has the same contract as Gemm, and its result
+// does not depend on threads.
 func GemmGo(threads int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	if m <= 0 || n <= 0 {
 		return

@@ -139,3 +139,41 @@ func BenchmarkGemm(b *testing.B) {
 		}
 	}
 }
+
+// TestGemmEpilogue checks the fused bias+activation against GemmGo
+// followed by the activation computed in float64.
+func TestGemmEpilogue(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	m, n, k := 13, 37, 29
+	a, b := randSlice(r, m*k), randSlice(r, n*k)
+	bias := randSlice(r, n)
+	acts := map[string]struct {
+		act Act
+		f   func(float64) float64
+	}{
+		"none":    {ActNone, func(x float64) float64 { return x }},
+		"sigmoid": {ActSigmoid, func(x float64) float64 { return 1 / (1 + math.Exp(-x)) }},
+		"tanh":    {ActTanh, math.Tanh},
+		"relu":    {ActReLU, func(x float64) float64 { return math.Max(x, 0) }},
+		"leaky": {ActLeakyReLU, func(x float64) float64 {
+			if x < 0 {
+				return 0.1 * x
+			}
+			return x
+		}},
+	}
+	for name, ac := range acts {
+		for _, th := range []int{1, 2} {
+			want := make([]float32, m*n)
+			GemmGo(1, false, true, m, n, k, 1, a, k, b, k, 0, want, n)
+			got := make([]float32, m*n)
+			GemmEp(th, false, true, m, n, k, 1, a, k, b, k, 0, got, n, Epilogue{ColBias: bias, Act: ac.act, Alpha: 0.1})
+			for i := range got {
+				w := ac.f(float64(want[i]) + float64(bias[i%n]))
+				if math.Abs(float64(got[i])-w) > 1e-5*(1+math.Abs(w)) {
+					t.Fatalf("%s threads %d: element %d = %v, want %v", name, th, i, got[i], w)
+				}
+			}
+		}
+	}
+}
