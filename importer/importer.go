@@ -396,7 +396,11 @@ func (b *builder) readNodes(gp *onnxpb.GraphProto) ([]*rawNode, error) {
 		} else {
 			base := n.srcName
 			if base == "" {
-				base = n.op + "_" + strconv.Itoa(i)
+				op := n.op
+				if op == "" {
+					op = "node"
+				}
+				base = op + "_" + strconv.Itoa(i)
 			}
 			n.name = b.fresh(base)
 		}
