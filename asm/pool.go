@@ -55,6 +55,10 @@ func MaxPool(dst []float32, indices []int64, x []float32, w *Window, planes int,
 	if err := w.checkPoolPads("MaxPool"); err != nil {
 		return err
 	}
+	if len(w.In) <= 2 {
+		maxPool2D(dst, indices, x, w, planes, columnMajor)
+		return nil
+	}
 	var ka, oa, pa [8]int
 	kpos, opos := scratch2(len(w.In), &ka, &oa)
 	pos := pa[:0]
@@ -122,6 +126,10 @@ func AvgPool(dst, x []float32, w *Window, planes int, countIncludePad bool) erro
 	}
 	if err := w.checkPoolPads("AvgPool"); err != nil {
 		return err
+	}
+	if len(w.In) <= 2 {
+		avgPool2D(dst, x, w, planes, countIncludePad)
+		return nil
 	}
 	var ka, oa [8]int
 	kpos, opos := scratch2(len(w.In), &ka, &oa)
