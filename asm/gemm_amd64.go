@@ -40,3 +40,11 @@ func avx512Kernels(mr, nr int, k gemmKernel) *gemmKernels {
 		epi: epilogueGeneric,
 	})
 }
+
+// gemmVariants returns every kernel table of tier, the default first.
+func gemmVariants(t Tier) []*gemmKernels {
+	if v := gemmVariantsAMD64[t]; v != nil {
+		return v
+	}
+	return []*gemmKernels{gemmTables[t]}
+}

@@ -12,3 +12,6 @@ func gemmArchTables(t *[numTiers]*gemmKernels) {
 		epi: epilogueGeneric,
 	})
 }
+
+// gemmVariants returns every kernel table of tier, the default first.
+func gemmVariants(t Tier) []*gemmKernels { return []*gemmKernels{gemmTables[t]} }

@@ -4,3 +4,6 @@ package asm
 
 // gemmArchTables adds nothing: this build has no assembly kernels.
 func gemmArchTables(t *[numTiers]*gemmKernels) {}
+
+// gemmVariants returns every kernel table of tier, the default first.
+func gemmVariants(t Tier) []*gemmKernels { return []*gemmKernels{gemmTables[t]} }

@@ -43,3 +43,9 @@ func gemvKernelAVX512(kc int, x *float32, b *float32, ldb int, y *float32, alpha
 //
 //go:noescape
 func gemvKernelAVX2(kc int, x *float32, b *float32, ldb int, y *float32, alpha float32, beta float32, nr int)
+
+// peakFMAAVX2 runs n iterations of 12 independent FMAs (peak-throughput probe for benchmarks).
+func peakFMAAVX2(n int)
+
+// peakFMAAVX512 runs n iterations of 12 independent FMAs (peak-throughput probe for benchmarks).
+func peakFMAAVX512(n int)

@@ -56,6 +56,8 @@ func main() {
 	}
 	gemvAVX512()
 	gemvAVX2()
+	peakFMA("peakFMAAVX2", ymm)
+	peakFMA("peakFMAAVX512", zmm)
 	Generate()
 }
 
@@ -521,6 +523,28 @@ func gemvAVX2() {
 		VMULPS(alpha, ymm(j), ymm(j))
 		VMASKMOVPS(ymm(j), ymm(8+j), Mem{Base: rC, Disp: 32 * j})
 	}
+	VZEROUPPER()
+	RET()
+}
+
+// peakFMA emits a loop of n iterations of 12 independent vector FMAs, the
+// machine's multiply-add peak that benchmarks compare the kernels with.
+func peakFMA(name string, vec func(int) VecPhysical) {
+	TEXT(name, NOSPLIT, "func(n int)")
+	Doc(name + " runs n iterations of 12 independent FMAs (peak-throughput probe for benchmarks).")
+	Load(Param("n"), rCnt)
+	for i := 0; i < 14; i++ {
+		VXORPS(vec(i), vec(i), vec(i))
+	}
+	TESTQ(rCnt, rCnt)
+	JZ(LabelRef(name + "_done"))
+	Label(name + "_loop")
+	for i := 0; i < 12; i++ {
+		VFMADD231PS(vec(12), vec(13), vec(i))
+	}
+	DECQ(rCnt)
+	JNZ(LabelRef(name + "_loop"))
+	Label(name + "_done")
 	VZEROUPPER()
 	RET()
 }
