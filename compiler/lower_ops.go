@@ -1,0 +1,611 @@
+package compiler
+
+import (
+	"math"
+	"slices"
+
+	"github.com/latent-go/latent/asm"
+	"github.com/latent-go/latent/ir"
+	"github.com/latent-go/latent/runtime"
+)
+
+func init() {
+	for _, op := range []string{"Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity"} {
+		lowering("", op, lowerView)
+	}
+	lowering("", "Dropout", lowerDropout)
+	lowering("", "Gemm", lowerGemm)
+	lowering(Domain, "FusedGemm", lowerGemm)
+	lowering("", "MatMul", lowerMatMul)
+	lowering("", "Conv", lowerConv)
+	lowering(Domain, "FusedConv", lowerConv)
+	lowering("", "ConvTranspose", lowerConvTranspose)
+	lowering(Domain, "FusedConvTranspose", lowerConvTranspose)
+	lowering("", "MaxPool", lowerMaxPool)
+	lowering("", "AveragePool", lowerAvgPool)
+	lowering("", "GlobalAveragePool", lowerGlobalPool)
+	lowering("", "GlobalMaxPool", lowerGlobalPool)
+	lowering("", "MaxUnpool", lowerMaxUnpool)
+	lowering("", "Resize", lowerResize)
+	lowering("", "BatchNormalization", lowerBatchNorm)
+	for _, op := range []string{"Relu", "LeakyRelu", "Sigmoid", "Tanh", "Clip", "HardSigmoid"} {
+		lowering("", op, lowerActivation)
+	}
+	for _, op := range []string{"Add", "Sub", "Mul", "Div"} {
+		lowering("", op, lowerBinary)
+	}
+	lowering("", "Softmax", lowerSoftmax)
+	lowering("", "LogSoftmax", lowerSoftmax)
+}
+
+func dims(v *ir.Value) []int {
+	d, _ := v.Shape.Ints()
+	return d
+}
+
+func isF32(vs ...*ir.Value) bool {
+	for _, v := range vs {
+		if v != nil && v.DType != ir.Float32 {
+			return false
+		}
+	}
+	return true
+}
+
+// lowerView makes the output a view of the input: same data, new shape.
+func lowerView(l *lowerer, n *ir.Node) (bool, error) {
+	x := n.Inputs[0]
+	if ir.NumElements(dims(x)) != ir.NumElements(dims(n.Outputs[0])) {
+		return false, nil
+	}
+	b, err := l.in(x)
+	if err != nil {
+		return false, err
+	}
+	l.view(n.Outputs[0], b)
+	return true, nil
+}
+
+func lowerDropout(l *lowerer, n *ir.Node) (bool, error) {
+	if n.Output(1) != nil {
+		return false, nil
+	}
+	if tm := n.Input(2); tm != nil && (!tm.IsConst() || tm.Const.Float64At(0) != 0) {
+		return false, nil
+	}
+	return lowerView(l, n)
+}
+
+// activationOf reads a fused operator's activation attributes.
+func activationOf(n *ir.Node) runtime.Activation {
+	if n.Domain != Domain {
+		return runtime.Activation{}
+	}
+	return runtime.Activation{
+		Op:    n.Attrs.String("activation", ""),
+		Alpha: n.Attrs.Float("activation_alpha", 0),
+		Beta:  n.Attrs.Float("activation_beta", 0),
+	}
+}
+
+func lowerGemm(l *lowerer, n *ir.Node) (bool, error) {
+	a, b, c := n.Inputs[0], n.Inputs[1], n.Input(2)
+	if !isF32(a, b, c) {
+		return false, nil
+	}
+	transA, transB := n.Attrs.Int("transA", 0) != 0, n.Attrs.Int("transB", 0) != 0
+	alpha, beta := n.Attrs.Float("alpha", 1), n.Attrs.Float("beta", 1)
+	out := dims(n.Outputs[0])
+	M, N := out[0], out[1]
+	K := dims(a)[1]
+	if transA {
+		K = dims(a)[0]
+	}
+	p := runtime.GemmParams{M: M, N: N, K: K, TransA: transA, Alpha: alpha, CBuf: -1, Beta: beta, Act: activationOf(n)}
+	var err error
+	if p.A, err = l.in(a); err != nil {
+		return false, err
+	}
+	if b.IsConst() {
+		if p.Packed, err = l.m.packB(b.Const, transB); err != nil {
+			return false, err
+		}
+	} else {
+		p.TransB = transB
+		if p.B, err = l.in(b); err != nil {
+			return false, err
+		}
+	}
+	if c != nil {
+		cs := dims(c)
+		switch {
+		case c.IsConst() && (ir.NumElements(cs) == 1 || (ir.NumElements(cs) == N && cs[len(cs)-1] == N)):
+			p.ColBias = make([]float32, N)
+			for j := range p.ColBias {
+				v := c.Const.F32[0]
+				if len(c.Const.F32) == N {
+					v = c.Const.F32[j]
+				}
+				p.ColBias[j] = beta * v
+			}
+		default:
+			if p.CBuf, err = l.in(c); err != nil {
+				return false, err
+			}
+			p.CShape = cs
+		}
+	}
+	p.Out = l.out(n.Outputs[0])
+	s, err := runtime.GemmStep(n.Name, p)
+	if err != nil {
+		return false, err
+	}
+	l.addStep(s)
+	return true, nil
+}
+
+// lowerMatMul handles 2-D products of non-constant operands (constant
+// right operands became Gemm in the optimiser).
+func lowerMatMul(l *lowerer, n *ir.Node) (bool, error) {
+	a, b := n.Inputs[0], n.Inputs[1]
+	if !isF32(a, b) || a.Shape.Rank() != 2 || b.Shape.Rank() != 2 {
+		return false, nil
+	}
+	out := dims(n.Outputs[0])
+	p := runtime.GemmParams{M: out[0], N: out[1], K: dims(a)[1], Alpha: 1, CBuf: -1}
+	var err error
+	if p.A, err = l.in(a); err != nil {
+		return false, err
+	}
+	if b.IsConst() {
+		if p.Packed, err = l.m.packB(b.Const, false); err != nil {
+			return false, err
+		}
+	} else if p.B, err = l.in(b); err != nil {
+		return false, err
+	}
+	p.Out = l.out(n.Outputs[0])
+	s, err := runtime.GemmStep(n.Name, p)
+	if err != nil {
+		return false, err
+	}
+	l.addStep(s)
+	return true, nil
+}
+
+// convGeometry resolves the node's window and converts it to asm's.
+func asmWindow(w *ir.Window, in []int, ceil bool) (*asm.Window, bool) {
+	for i := range w.PadsBegin {
+		if w.PadsBegin[i] < 0 || w.PadsEnd[i] < 0 {
+			return nil, false
+		}
+	}
+	pads := append(slices.Clone(w.PadsBegin), w.PadsEnd...)
+	aw, err := asm.NewWindow(in, w.Kernel, &asm.WindowOptions{Strides: w.Strides, Pads: pads, Dilations: w.Dilations, CeilMode: ceil})
+	if err != nil {
+		return nil, false
+	}
+	return aw, true
+}
+
+func constF32(v *ir.Value) ([]float32, bool) {
+	if v == nil {
+		return nil, true
+	}
+	if !v.IsConst() || v.DType != ir.Float32 {
+		return nil, false
+	}
+	return v.Const.F32, true
+}
+
+func lowerConv(l *lowerer, n *ir.Node) (bool, error) {
+	x, w := n.Inputs[0], n.Inputs[1]
+	bias, ok := constF32(n.Input(2))
+	if !ok || !isF32(x, w) {
+		return false, nil
+	}
+	xd, wd, od := dims(x), dims(w), dims(n.Outputs[0])
+	if len(xd) < 3 {
+		return false, nil
+	}
+	win, err := ir.ConvWindow(n, xd[2:], wd[2:])
+	if err != nil {
+		return false, err
+	}
+	aw, ok := asmWindow(win, xd[2:], false)
+	if !ok || !slices.Equal(aw.Out, od[2:]) {
+		return false, nil
+	}
+	group := int(n.Attrs.Int("group", 1))
+	p := runtime.ConvParams{Batch: xd[0], Group: group, CIn: xd[1], COut: od[1], Window: aw, Bias: bias, Act: activationOf(n), Col: -1}
+	p.Pointwise = isPointwise(aw)
+	if p.X, err = l.in(x); err != nil {
+		return false, err
+	}
+	if p.W, err = l.in(w); err != nil {
+		return false, err
+	}
+	if !p.Pointwise {
+		ks := 1
+		for _, k := range aw.Kernel {
+			ks *= k
+		}
+		p.Col = l.workspace(n.Name+"/im2col", xd[1]/group*ks*prod(od[2:]))
+	}
+	p.Out = l.out(n.Outputs[0])
+	s, err := runtime.ConvStep(n.Name, p)
+	if err != nil {
+		return false, err
+	}
+	l.addStep(s)
+	return true, nil
+}
+
+func isPointwise(w *asm.Window) bool {
+	for i := range w.Kernel {
+		if w.Kernel[i] != 1 || w.Strides[i] != 1 || w.PadBegin[i] != 0 || w.PadEnd[i] != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+func prod(d []int) int {
+	p := 1
+	for _, v := range d {
+		p *= v
+	}
+	return p
+}
+
+func lowerConvTranspose(l *lowerer, n *ir.Node) (bool, error) {
+	x, w := n.Inputs[0], n.Inputs[1]
+	bias, ok := constF32(n.Input(2))
+	if !ok || !isF32(x, w) {
+		return false, nil
+	}
+	xd, wd, od := dims(x), dims(w), dims(n.Outputs[0])
+	if len(xd) < 3 {
+		return false, nil
+	}
+	win, err := ir.ConvTransposeWindow(n, xd[2:], wd[2:])
+	if err != nil {
+		return false, err
+	}
+	// The forward convolution from the output plane must land exactly on
+	// the input plane.
+	aw, ok := asmWindow(win, od[2:], false)
+	if !ok || !slices.Equal(aw.Out, xd[2:]) {
+		return false, nil
+	}
+	group := int(n.Attrs.Int("group", 1))
+	p := runtime.ConvTransposeParams{Batch: xd[0], Group: group, CIn: xd[1], COut: od[1], Window: aw, Bias: bias, Act: activationOf(n)}
+	if p.X, err = l.in(x); err != nil {
+		return false, err
+	}
+	if p.W, err = l.in(w); err != nil {
+		return false, err
+	}
+	p.Col = l.workspace(n.Name+"/col", od[1]/group*prod(wd[2:])*prod(xd[2:]))
+	p.Out = l.out(n.Outputs[0])
+	s, err := runtime.ConvTransposeStep(n.Name, p)
+	if err != nil {
+		return false, err
+	}
+	l.addStep(s)
+	return true, nil
+}
+
+func lowerMaxPool(l *lowerer, n *ir.Node) (bool, error) {
+	x := n.Inputs[0]
+	if !isF32(x) {
+		return false, nil
+	}
+	xd, od := dims(x), dims(n.Outputs[0])
+	if len(xd) < 3 {
+		return false, nil
+	}
+	ceil := n.Attrs.Int("ceil_mode", 0) != 0
+	win, err := ir.ConvWindow(n, xd[2:], toInts(n.Attrs.Ints("kernel_shape", nil)))
+	if err != nil {
+		return false, err
+	}
+	aw, ok := asmWindow(win, xd[2:], ceil)
+	if !ok || !slices.Equal(aw.Out, od[2:]) {
+		return false, nil
+	}
+	xb, err := l.in(x)
+	if err != nil {
+		return false, err
+	}
+	out := l.out(n.Outputs[0])
+	idx := -1
+	if v := n.Output(1); v != nil {
+		idx = l.out(v)
+	}
+	l.addStep(runtime.MaxPoolStep(n.Name, aw, xd[0]*xd[1], xb, out, idx, n.Attrs.Int("storage_order", 0) == 1))
+	return true, nil
+}
+
+func lowerAvgPool(l *lowerer, n *ir.Node) (bool, error) {
+	x := n.Inputs[0]
+	if !isF32(x) {
+		return false, nil
+	}
+	xd, od := dims(x), dims(n.Outputs[0])
+	if len(xd) < 3 {
+		return false, nil
+	}
+	ceil := n.Attrs.Int("ceil_mode", 0) != 0
+	win, err := ir.ConvWindow(n, xd[2:], toInts(n.Attrs.Ints("kernel_shape", nil)))
+	if err != nil {
+		return false, err
+	}
+	aw, ok := asmWindow(win, xd[2:], ceil)
+	if !ok || !slices.Equal(aw.Out, od[2:]) {
+		return false, nil
+	}
+	xb, err := l.in(x)
+	if err != nil {
+		return false, err
+	}
+	out := l.out(n.Outputs[0])
+	l.addStep(runtime.AvgPoolStep(n.Name, aw, xd[0]*xd[1], xb, out, n.Attrs.Int("count_include_pad", 0) != 0))
+	return true, nil
+}
+
+func lowerGlobalPool(l *lowerer, n *ir.Node) (bool, error) {
+	x := n.Inputs[0]
+	xd := dims(x)
+	if !isF32(x) || len(xd) < 3 {
+		return false, nil
+	}
+	xb, err := l.in(x)
+	if err != nil {
+		return false, err
+	}
+	out := l.out(n.Outputs[0])
+	l.addStep(runtime.GlobalPoolStep(n.Name, xd[0]*xd[1], prod(xd[2:]), xb, out, n.Op == "GlobalMaxPool"))
+	return true, nil
+}
+
+func lowerMaxUnpool(l *lowerer, n *ir.Node) (bool, error) {
+	x, idx := n.Inputs[0], n.Inputs[1]
+	if !isF32(x) || idx.DType != ir.Int64 {
+		return false, nil
+	}
+	xb, err := l.in(x)
+	if err != nil {
+		return false, err
+	}
+	ib, err := l.in(idx)
+	if err != nil {
+		return false, err
+	}
+	// Indices address the tensor the pooling read: spatial size
+	// (in-1)*stride + kernel - pads, which output_shape may enlarge.
+	xd, od := dims(x), dims(n.Outputs[0])
+	if len(xd) < 3 {
+		return false, nil
+	}
+	kernel := n.Attrs.Ints("kernel_shape", nil)
+	strides := n.Attrs.Ints("strides", nil)
+	pads := n.Attrs.Ints("pads", nil)
+	r := len(xd) - 2
+	if len(kernel) != r {
+		return false, nil
+	}
+	from := make([]int, r)
+	for i := range from {
+		s, pb, pe := int64(1), int64(0), int64(0)
+		if len(strides) == r {
+			s = strides[i]
+		}
+		if len(pads) == 2*r {
+			pb, pe = pads[i], pads[i+r]
+		}
+		from[i] = int(int64(xd[i+2]-1)*s + kernel[i] - pb - pe)
+		if from[i] > od[i+2] || from[i] < 1 {
+			return false, nil
+		}
+	}
+	out := l.out(n.Outputs[0])
+	l.addStep(runtime.MaxUnpoolStep(n.Name, xb, ib, out, from, od[2:]))
+	return true, nil
+}
+
+// lowerResize handles nearest-neighbour upsampling of the spatial axes by
+// integer factors, where the coordinate modes agree with repetition.
+func lowerResize(l *lowerer, n *ir.Node) (bool, error) {
+	x := n.Inputs[0]
+	xd, od := dims(x), dims(n.Outputs[0])
+	if !isF32(x) || len(xd) < 3 || n.Attrs.String("mode", "nearest") != "nearest" || xd[0] != od[0] || xd[1] != od[1] {
+		return false, nil
+	}
+	coord := n.Attrs.String("coordinate_transformation_mode", "half_pixel")
+	nearest := n.Attrs.String("nearest_mode", "round_prefer_floor")
+	if !(coord == "asymmetric" && nearest == "floor") && !(coord == "half_pixel" && nearest == "round_prefer_floor") {
+		return false, nil
+	}
+	factors := make([]int, len(xd)-2)
+	for i := range factors {
+		if xd[i+2] == 0 || od[i+2]%xd[i+2] != 0 {
+			return false, nil
+		}
+		factors[i] = od[i+2] / xd[i+2]
+	}
+	// The scales must be exactly the integer factors (an output size from
+	// "sizes" with a non-integer scale maps coordinates differently).
+	if s := n.Input(2); s != nil && s.IsConst() && s.Const.Len() == len(xd) {
+		for i, f := range factors {
+			if s.Const.Float64At(i+2) != float64(f) {
+				return false, nil
+			}
+		}
+	}
+	xb, err := l.in(x)
+	if err != nil {
+		return false, err
+	}
+	out := l.out(n.Outputs[0])
+	l.addStep(runtime.UpsampleNearestStep(n.Name, xd[0]*xd[1], xd[2:], factors, xb, out))
+	return true, nil
+}
+
+func lowerBatchNorm(l *lowerer, n *ir.Node) (bool, error) {
+	x := n.Inputs[0]
+	if len(n.Outputs) != 1 || !isF32(x) || n.Attrs.Int("training_mode", 0) != 0 {
+		return false, nil
+	}
+	var ps [4][]float32
+	for i := range ps {
+		v, ok := constF32(n.Inputs[i+1])
+		if !ok || v == nil {
+			return false, nil
+		}
+		ps[i] = v
+	}
+	xd := dims(x)
+	if len(xd) < 2 {
+		return false, nil
+	}
+	c := xd[1]
+	eps := float64(n.Attrs.Float("epsilon", 1e-5))
+	scale, shift := make([]float32, c), make([]float32, c)
+	for i := 0; i < c; i++ {
+		s := float64(ps[0][i]) / math.Sqrt(float64(ps[3][i])+eps)
+		scale[i] = float32(s)
+		shift[i] = float32(float64(ps[1][i]) - float64(ps[2][i])*s)
+	}
+	xb, err := l.in(x)
+	if err != nil {
+		return false, err
+	}
+	out := l.inPlace(n.Outputs[0], xb)
+	l.addStep(runtime.ScaleShiftStep(n.Name, xb, out, scale, shift, prod(xd[2:])))
+	return true, nil
+}
+
+func lowerActivation(l *lowerer, n *ir.Node) (bool, error) {
+	x := n.Inputs[0]
+	if !isF32(x) {
+		return false, nil
+	}
+	act := runtime.Activation{Op: n.Op}
+	switch n.Op {
+	case "LeakyRelu":
+		act.Alpha = n.Attrs.Float("alpha", 0.01)
+	case "HardSigmoid":
+		act.Alpha, act.Beta = n.Attrs.Float("alpha", 0.2), n.Attrs.Float("beta", 0.5)
+	case "Clip":
+		act.Alpha, act.Beta = float32(math.Inf(-1)), float32(math.Inf(1))
+		if v := n.Input(1); v != nil {
+			if !v.IsConst() || v.Const.Len() != 1 {
+				return false, nil
+			}
+			act.Alpha = float32(v.Const.Float64At(0))
+		}
+		if v := n.Input(2); v != nil {
+			if !v.IsConst() || v.Const.Len() != 1 {
+				return false, nil
+			}
+			act.Beta = float32(v.Const.Float64At(0))
+		}
+	}
+	if ir.NumElements(dims(x)) == 0 {
+		return false, nil
+	}
+	xb, err := l.in(x)
+	if err != nil {
+		return false, err
+	}
+	out := l.inPlace(n.Outputs[0], xb)
+	l.addStep(runtime.ActivationStep(n.Name, act, xb, out))
+	return true, nil
+}
+
+func lowerBinary(l *lowerer, n *ir.Node) (bool, error) {
+	x, y := n.Inputs[0], n.Inputs[1]
+	if !isF32(x, y) {
+		return false, nil
+	}
+	xd, yd, od := dims(x), dims(y), dims(n.Outputs[0])
+	if !slices.Equal(xd, od) || ir.NumElements(od) == 0 {
+		return false, nil // only y may broadcast
+	}
+	var kind runtime.BinaryKind
+	channels, spatial := 0, 0
+	switch ny := ir.NumElements(yd); {
+	case slices.Equal(xd, yd):
+		kind = runtime.SameShape
+	case ny == 1:
+		kind = runtime.Scalar
+	case len(yd) >= 1 && yd[len(yd)-1] == od[len(od)-1] && ny == od[len(od)-1]:
+		kind = runtime.RowVector
+	case len(od) >= 3 && isChannelVector(yd, od):
+		kind, channels, spatial = runtime.ChannelVec, od[1], prod(od[2:])
+	default:
+		return false, nil
+	}
+	xb, err := l.in(x)
+	if err != nil {
+		return false, err
+	}
+	yb, err := l.in(y)
+	if err != nil {
+		return false, err
+	}
+	out := l.inPlace(n.Outputs[0], xb)
+	l.addStep(runtime.BinaryStep(n.Name, n.Op, kind, xb, yb, out, channels, spatial))
+	return true, nil
+}
+
+// isChannelVector reports whether y (aligned right) varies only along
+// axis 1 of the NCHW output shape od.
+func isChannelVector(yd, od []int) bool {
+	off := len(od) - len(yd)
+	if off < 0 {
+		return false
+	}
+	for i, d := range yd {
+		axis := off + i
+		if axis == 1 {
+			if d != od[1] {
+				return false
+			}
+		} else if d != 1 {
+			return false
+		}
+	}
+	return off <= 1
+}
+
+func lowerSoftmax(l *lowerer, n *ir.Node) (bool, error) {
+	x := n.Inputs[0]
+	xd := dims(x)
+	if !isF32(x) || len(xd) == 0 || ir.NumElements(xd) == 0 {
+		return false, nil
+	}
+	axis := int(n.Attrs.Int("axis", -1))
+	if axis < 0 {
+		axis += len(xd)
+	}
+	if prod(xd[axis+1:]) != 1 {
+		return false, nil
+	}
+	xb, err := l.in(x)
+	if err != nil {
+		return false, err
+	}
+	out := l.out(n.Outputs[0])
+	l.addStep(runtime.SoftmaxStep(n.Name, xb, out, xd[axis], n.Op == "LogSoftmax"))
+	return true, nil
+}
+
+func toInts(v []int64) []int {
+	out := make([]int, len(v))
+	for i, x := range v {
+		out[i] = int(x)
+	}
+	return out
+}
