@@ -11,6 +11,20 @@ func archVec(t Tier) *vecKernels {
 	}
 	k := genericVec
 	k.add = neon3(addNEON, addGeneric)
+	k.sub = neon3(subNEON, subGeneric)
+	k.mul = neon3(mulNEON, mulGeneric)
+	k.div = neon3(divNEON, divGeneric)
+	k.divS = neonS(divSNEON, divSGeneric)
+	k.axpy = neonS(axpyNEON, axpyGeneric)
+	k.clip = func(dst, x []float32, lo, hi float32) {
+		n := len(dst) &^ 3
+		if n > 0 {
+			clipNEON(dst[:n], x[:n], lo, hi)
+		}
+		if n < len(dst) {
+			clipGeneric(dst[n:], x[n:], lo, hi)
+		}
+	}
 	k.addS = neonS(addSNEON, addSGeneric)
 	k.mulS = neonS(mulSNEON, mulSGeneric)
 	k.scaleShift = func(dst, x []float32, a, b float32) {
@@ -74,6 +88,36 @@ func neonS(f, g func(dst, x []float32, s float32)) func(dst, x []float32, s floa
 //
 //go:noescape
 func addNEON(dst, x, y []float32)
+
+// subNEON is subGeneric for len(dst) a multiple of 4.
+//
+//go:noescape
+func subNEON(dst, x, y []float32)
+
+// mulNEON is mulGeneric for len(dst) a multiple of 4.
+//
+//go:noescape
+func mulNEON(dst, x, y []float32)
+
+// divNEON is divGeneric for len(dst) a multiple of 4.
+//
+//go:noescape
+func divNEON(dst, x, y []float32)
+
+// divSNEON is divSGeneric for len(dst) a multiple of 4.
+//
+//go:noescape
+func divSNEON(dst, x []float32, s float32)
+
+// axpyNEON is axpyGeneric for len(dst) a multiple of 4.
+//
+//go:noescape
+func axpyNEON(dst, x []float32, a float32)
+
+// clipNEON is clipGeneric for len(dst) a multiple of 4.
+//
+//go:noescape
+func clipNEON(dst, x []float32, lo, hi float32)
 
 // addSNEON is addSGeneric for len(dst) a multiple of 4.
 //

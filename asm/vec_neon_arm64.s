@@ -130,6 +130,198 @@ add4:
 adddone:
 	RET
 
+// func subNEON(dst, x, y []float32)
+TEXT ·subNEON(SB), NOSPLIT, $0-72
+	MOVD dst_base+0(FP), R0
+	MOVD dst_len+8(FP), R3
+	MOVD x_base+24(FP), R1
+	MOVD y_base+48(FP), R2
+sub16:
+	CMP  $16, R3
+	BLT  sub4
+	VLD1.P 64(R1), [V0.S4, V1.S4, V2.S4, V3.S4]
+	VLD1.P 64(R2), [V4.S4, V5.S4, V6.S4, V7.S4]
+	FSUB4(4, 0, 0)
+	FSUB4(5, 1, 1)
+	FSUB4(6, 2, 2)
+	FSUB4(7, 3, 3)
+	VST1.P [V0.S4, V1.S4, V2.S4, V3.S4], 64(R0)
+	SUB  $16, R3
+	B    sub16
+sub4:
+	CMP  $4, R3
+	BLT  subdone
+	VLD1.P 16(R1), [V0.S4]
+	VLD1.P 16(R2), [V4.S4]
+	FSUB4(4, 0, 0)
+	VST1.P [V0.S4], 16(R0)
+	SUB  $4, R3
+	B    sub4
+subdone:
+	RET
+
+// func mulNEON(dst, x, y []float32)
+TEXT ·mulNEON(SB), NOSPLIT, $0-72
+	MOVD dst_base+0(FP), R0
+	MOVD dst_len+8(FP), R3
+	MOVD x_base+24(FP), R1
+	MOVD y_base+48(FP), R2
+mul16:
+	CMP  $16, R3
+	BLT  mul4
+	VLD1.P 64(R1), [V0.S4, V1.S4, V2.S4, V3.S4]
+	VLD1.P 64(R2), [V4.S4, V5.S4, V6.S4, V7.S4]
+	FMUL4(4, 0, 0)
+	FMUL4(5, 1, 1)
+	FMUL4(6, 2, 2)
+	FMUL4(7, 3, 3)
+	VST1.P [V0.S4, V1.S4, V2.S4, V3.S4], 64(R0)
+	SUB  $16, R3
+	B    mul16
+mul4:
+	CMP  $4, R3
+	BLT  muldone
+	VLD1.P 16(R1), [V0.S4]
+	VLD1.P 16(R2), [V4.S4]
+	FMUL4(4, 0, 0)
+	VST1.P [V0.S4], 16(R0)
+	SUB  $4, R3
+	B    mul4
+muldone:
+	RET
+
+// func divNEON(dst, x, y []float32)
+TEXT ·divNEON(SB), NOSPLIT, $0-72
+	MOVD dst_base+0(FP), R0
+	MOVD dst_len+8(FP), R3
+	MOVD x_base+24(FP), R1
+	MOVD y_base+48(FP), R2
+div16:
+	CMP  $16, R3
+	BLT  div4
+	VLD1.P 64(R1), [V0.S4, V1.S4, V2.S4, V3.S4]
+	VLD1.P 64(R2), [V4.S4, V5.S4, V6.S4, V7.S4]
+	FDIV4(4, 0, 0)
+	FDIV4(5, 1, 1)
+	FDIV4(6, 2, 2)
+	FDIV4(7, 3, 3)
+	VST1.P [V0.S4, V1.S4, V2.S4, V3.S4], 64(R0)
+	SUB  $16, R3
+	B    div16
+div4:
+	CMP  $4, R3
+	BLT  divdone
+	VLD1.P 16(R1), [V0.S4]
+	VLD1.P 16(R2), [V4.S4]
+	FDIV4(4, 0, 0)
+	VST1.P [V0.S4], 16(R0)
+	SUB  $4, R3
+	B    div4
+divdone:
+	RET
+
+// func divSNEON(dst, x []float32, s float32)
+TEXT ·divSNEON(SB), NOSPLIT, $0-52
+	MOVD  dst_base+0(FP), R0
+	MOVD  dst_len+8(FP), R3
+	MOVD  x_base+24(FP), R1
+	FMOVS s+48(FP), F8
+	VDUP  V8.S[0], V8.S4
+divs16:
+	CMP  $16, R3
+	BLT  divs4
+	VLD1.P 64(R1), [V0.S4, V1.S4, V2.S4, V3.S4]
+	FDIV4(8, 0, 0)
+	FDIV4(8, 1, 1)
+	FDIV4(8, 2, 2)
+	FDIV4(8, 3, 3)
+	VST1.P [V0.S4, V1.S4, V2.S4, V3.S4], 64(R0)
+	SUB  $16, R3
+	B    divs16
+divs4:
+	CMP  $4, R3
+	BLT  divsdone
+	VLD1.P 16(R1), [V0.S4]
+	FDIV4(8, 0, 0)
+	VST1.P [V0.S4], 16(R0)
+	SUB  $4, R3
+	B    divs4
+divsdone:
+	RET
+
+// func axpyNEON(dst, x []float32, a float32)
+TEXT ·axpyNEON(SB), NOSPLIT, $0-52
+	MOVD  dst_base+0(FP), R0
+	MOVD  dst_len+8(FP), R3
+	MOVD  x_base+24(FP), R1
+	MOVD  R0, R2
+	FMOVS a+48(FP), F8
+	VDUP  V8.S[0], V8.S4
+axpy8:
+	CMP  $8, R3
+	BLT  axpy4
+	VLD1.P 32(R1), [V0.S4, V1.S4]
+	VLD1.P 32(R2), [V4.S4, V5.S4]
+	FMUL4(8, 0, 0)    // a*x, rounded
+	FMUL4(8, 1, 1)
+	FADD4(0, 4, 4)    // dst + a*x
+	FADD4(1, 5, 5)
+	VST1.P [V4.S4, V5.S4], 32(R0)
+	SUB  $8, R3
+	B    axpy8
+axpy4:
+	CMP  $4, R3
+	BLT  axpydone
+	VLD1.P 16(R1), [V0.S4]
+	VLD1.P 16(R2), [V4.S4]
+	FMUL4(8, 0, 0)
+	FADD4(0, 4, 4)
+	VST1.P [V4.S4], 16(R0)
+	SUB  $4, R3
+	B    axpy4
+axpydone:
+	RET
+
+// func clipNEON(dst, x []float32, lo, hi float32)
+TEXT ·clipNEON(SB), NOSPLIT, $0-56
+	MOVD  dst_base+0(FP), R0
+	MOVD  dst_len+8(FP), R3
+	MOVD  x_base+24(FP), R1
+	FMOVS lo+48(FP), F8
+	VDUP  V8.S[0], V8.S4
+	FMOVS hi+52(FP), F9
+	VDUP  V9.S[0], V9.S4
+clip8:
+	CMP  $8, R3
+	BLT  clip4
+	VLD1.P 32(R1), [V0.S4, V1.S4]
+	// x < lo ? lo : x, then > hi ? hi : x, by compare and insert, so
+	// that NaN stays NaN and lo > hi gives hi, exactly as clipGeneric.
+	FCMGT4(0, 8, 2)              // V2 = lo > x
+	FCMGT4(1, 8, 3)
+	VBIT V2.B16, V8.B16, V0.B16
+	VBIT V3.B16, V8.B16, V1.B16
+	FCMGT4(9, 0, 2)              // V2 = x > hi
+	FCMGT4(9, 1, 3)
+	VBIT V2.B16, V9.B16, V0.B16
+	VBIT V3.B16, V9.B16, V1.B16
+	VST1.P [V0.S4, V1.S4], 32(R0)
+	SUB  $8, R3
+	B    clip8
+clip4:
+	CMP  $4, R3
+	BLT  clipdone
+	VLD1.P 16(R1), [V0.S4]
+	FCMGT4(0, 8, 2)
+	VBIT V2.B16, V8.B16, V0.B16
+	FCMGT4(9, 0, 2)
+	VBIT V2.B16, V9.B16, V0.B16
+	VST1.P [V0.S4], 16(R0)
+	SUB  $4, R3
+	B    clip4
+clipdone:
+	RET
+
 // func addSNEON(dst, x []float32, s float32)
 TEXT ·addSNEON(SB), NOSPLIT, $0-52
 	MOVD  dst_base+0(FP), R0

@@ -105,6 +105,7 @@ var vecOps = []vecOp{
 	{"ReLU", 1, 100, false, func(v *Vec, d []float32, in [][]float32) float32 { v.ReLU(d, in[0]); return 0 }},
 	{"LeakyReLU", 1, 100, false, func(v *Vec, d []float32, in [][]float32) float32 { v.LeakyReLU(d, in[0], 0.01); return 0 }},
 	{"Clip", 1, 100, false, func(v *Vec, d []float32, in [][]float32) float32 { v.Clip(d, in[0], -6, 6); return 0 }},
+	{"ClipInverted", 1, 10, false, func(v *Vec, d []float32, in [][]float32) float32 { v.Clip(d, in[0], 3, -3); return 0 }},
 	{"Exp", 1, 110, false, func(v *Vec, d []float32, in [][]float32) float32 { v.Exp(d, in[0]); return 0 }},
 	{"Sigmoid", 1, 110, false, func(v *Vec, d []float32, in [][]float32) float32 { v.Sigmoid(d, in[0]); return 0 }},
 	{"Tanh", 1, 12, false, func(v *Vec, d []float32, in [][]float32) float32 { v.Tanh(d, in[0]); return 0 }},
