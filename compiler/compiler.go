@@ -67,12 +67,13 @@ type PassTiming struct {
 }
 
 // Optimize runs the pass pipeline on a copy of g and returns it. g itself
-// is not modified.
+// is not modified; constant tensors are shared between the two graphs
+// (passes make new constants rather than change existing ones).
 func Optimize(g *ir.Graph, opts Options) (*ir.Graph, error) {
 	if err := ir.Verify(g); err != nil {
 		return nil, fmt.Errorf("compile: input graph: %w", err)
 	}
-	g = g.Clone()
+	g = shallowClone(g)
 	for _, p := range Passes {
 		if p.Fusion && opts.NoFusion {
 			continue

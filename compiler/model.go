@@ -140,7 +140,7 @@ func bindShape(v *ir.Value, dims []int, bind map[string]int) error {
 }
 
 // shallowClone copies the graph structure (values, nodes, attributes)
-// but shares constant tensors.
+// but shares constant tensors, which passes never modify in place.
 func shallowClone(g *ir.Graph) *ir.Graph {
 	m := map[*ir.Value]*ir.Value{}
 	cv := func(v *ir.Value) *ir.Value {
@@ -159,7 +159,7 @@ func shallowClone(g *ir.Graph) *ir.Graph {
 		c.Inputs = append(c.Inputs, cv(v))
 	}
 	for _, n := range g.Nodes {
-		cn := &ir.Node{Name: n.Name, Op: n.Op, Domain: n.Domain, Attrs: n.Attrs}
+		cn := &ir.Node{Name: n.Name, Op: n.Op, Domain: n.Domain, Attrs: n.Attrs.Clone()}
 		for _, v := range n.Inputs {
 			cn.Inputs = append(cn.Inputs, cv(v))
 		}

@@ -166,6 +166,10 @@ func InferNode(n *Node) error {
 	if s.Infer == nil {
 		return fmt.Errorf("node %s: operator has no shape inference", n)
 	}
+	// Inference functions may assume the node fits its schema.
+	if err := s.check(n); err != nil {
+		return err
+	}
 	declared := make([]Value, len(n.Outputs))
 	for i, v := range n.Outputs {
 		if v != nil {
