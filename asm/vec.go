@@ -19,6 +19,10 @@ type vecKernels struct {
 	exp, sigmoid, tanh func(dst, x []float32)
 	sum, max           func(x []float32) float32
 	expShiftSum        func(dst, x []float32, shift float32) float32
+
+	reluGrad              func(dst, dy, x []float32)
+	leakyGrad             func(dst, dy, x []float32, alpha float32)
+	sigmoidGrad, tanhGrad func(dst, dy, y []float32)
 }
 
 // Vec is the table of vectorised elementwise, activation and reduction
@@ -180,6 +184,32 @@ func (v *Vec) Sigmoid(dst, x []float32) { v.unary("Sigmoid", v.k.sigmoid, dst, x
 // copysign((1-e)/(1+e), x) with e = e^-2|x| above. tanh(±Inf) = ±1,
 // |x| > 9.01 gives exactly ±1, NaN stays NaN, tanh(-0) = -0.
 func (v *Vec) Tanh(dst, x []float32) { v.unary("Tanh", v.k.tanh, dst, x) }
+
+// ReLUGrad is the backward pass of ReLU: dst[i] = dy[i] where x[i] > 0,
+// else 0 (x is the forward input; NaN gives 0).
+func (v *Vec) ReLUGrad(dst, dy, x []float32) { v.binary("ReLUGrad", v.k.reluGrad, dst, dy, x) }
+
+// LeakyReLUGrad is the backward pass of LeakyReLU: dst[i] = alpha*dy[i]
+// where x[i] < 0, else dy[i] (x is the forward input).
+func (v *Vec) LeakyReLUGrad(dst, dy, x []float32, alpha float32) {
+	if len(dy) != len(dst) {
+		lenPanic("LeakyReLUGrad", "dy", len(dy), len(dst))
+	}
+	if len(x) != len(dst) {
+		lenPanic("LeakyReLUGrad", "x", len(x), len(dst))
+	}
+	if len(dst) > 0 {
+		v.k.leakyGrad(dst, dy, x, alpha)
+	}
+}
+
+// SigmoidGrad is the backward pass of Sigmoid from its output y:
+// dst[i] = dy[i] * (y[i] * (1 - y[i])), each step rounded.
+func (v *Vec) SigmoidGrad(dst, dy, y []float32) { v.binary("SigmoidGrad", v.k.sigmoidGrad, dst, dy, y) }
+
+// TanhGrad is the backward pass of Tanh from its output y:
+// dst[i] = dy[i] * (1 - y[i]*y[i]), each step rounded.
+func (v *Vec) TanhGrad(dst, dy, y []float32) { v.binary("TanhGrad", v.k.tanhGrad, dst, dy, y) }
 
 // sumBlock is the block length below which the kernels' 32 partial sums
 // are used directly; longer inputs are split in halves (at a multiple of
@@ -364,6 +394,23 @@ func Sigmoid(dst, x []float32) { ActiveVec().Sigmoid(dst, x) }
 
 // Tanh sets dst[i] = tanh(x[i]) using the active tier; see Vec.Tanh.
 func Tanh(dst, x []float32) { ActiveVec().Tanh(dst, x) }
+
+// ReLUGrad is the backward pass of ReLU using the active tier; see
+// Vec.ReLUGrad.
+func ReLUGrad(dst, dy, x []float32) { ActiveVec().ReLUGrad(dst, dy, x) }
+
+// LeakyReLUGrad is the backward pass of LeakyReLU using the active tier.
+func LeakyReLUGrad(dst, dy, x []float32, alpha float32) {
+	ActiveVec().LeakyReLUGrad(dst, dy, x, alpha)
+}
+
+// SigmoidGrad is the backward pass of Sigmoid (from its output) using the
+// active tier.
+func SigmoidGrad(dst, dy, y []float32) { ActiveVec().SigmoidGrad(dst, dy, y) }
+
+// TanhGrad is the backward pass of Tanh (from its output) using the
+// active tier.
+func TanhGrad(dst, dy, y []float32) { ActiveVec().TanhGrad(dst, dy, y) }
 
 // Sum returns the sum of x using the active tier; see Vec.Sum.
 func Sum(x []float32) float32 { return ActiveVec().Sum(x) }

@@ -14,6 +14,8 @@ func archVec(t Tier) *vecKernels {
 			relu: reluAVX2, leaky: leakyAVX2, clip: clipAVX2,
 			exp: expAVX2, sigmoid: sigmoidAVX2, tanh: tanhAVX2,
 			sum: sumAVX2, max: maxAVX2, expShiftSum: expShiftSumAVX2,
+			reluGrad: reluGradAVX2, leakyGrad: leakyGradAVX2,
+			sigmoidGrad: sigmoidGradAVX2, tanhGrad: tanhGradAVX2,
 		}
 	case AVX512:
 		return &vecKernels{
@@ -23,6 +25,8 @@ func archVec(t Tier) *vecKernels {
 			relu: reluAVX512, leaky: leakyAVX512, clip: clipAVX512,
 			exp: expAVX512, sigmoid: sigmoidAVX512, tanh: tanhAVX512,
 			sum: sumAVX512, max: maxAVX512, expShiftSum: expShiftSumAVX512,
+			reluGrad: reluGradAVX512, leakyGrad: leakyGradAVX512,
+			sigmoidGrad: sigmoidGradAVX512, tanhGrad: tanhGradAVX512,
 		}
 	}
 	return nil

@@ -64,6 +64,26 @@ func leakyAVX2(dst []float32, x []float32, alpha float32)
 //go:noescape
 func clipAVX2(dst []float32, x []float32, lo float32, hi float32)
 
+// reluGradAVX2 is the AVX2 kernel of reluGradGeneric (dst = x > 0 ? dy : 0).
+//
+//go:noescape
+func reluGradAVX2(dst []float32, dy []float32, x []float32)
+
+// leakyGradAVX2 is the AVX2 kernel of leakyGradGeneric (dst = x < 0 ? alpha*dy : dy).
+//
+//go:noescape
+func leakyGradAVX2(dst []float32, dy []float32, x []float32, alpha float32)
+
+// sigmoidGradAVX2 is the AVX2 kernel of sigmoidGradGeneric (dst = dy * (y * (1 - y))).
+//
+//go:noescape
+func sigmoidGradAVX2(dst []float32, dy []float32, y []float32)
+
+// tanhGradAVX2 is the AVX2 kernel of tanhGradGeneric (dst = dy * (1 - y*y)).
+//
+//go:noescape
+func tanhGradAVX2(dst []float32, dy []float32, y []float32)
+
 // expAVX2 is the AVX2 kernel of expGeneric (dst = exp32(x)).
 //
 //go:noescape
@@ -153,6 +173,26 @@ func leakyAVX512(dst []float32, x []float32, alpha float32)
 //
 //go:noescape
 func clipAVX512(dst []float32, x []float32, lo float32, hi float32)
+
+// reluGradAVX512 is the AVX512 kernel of reluGradGeneric (dst = x > 0 ? dy : 0).
+//
+//go:noescape
+func reluGradAVX512(dst []float32, dy []float32, x []float32)
+
+// leakyGradAVX512 is the AVX512 kernel of leakyGradGeneric (dst = x < 0 ? alpha*dy : dy).
+//
+//go:noescape
+func leakyGradAVX512(dst []float32, dy []float32, x []float32, alpha float32)
+
+// sigmoidGradAVX512 is the AVX512 kernel of sigmoidGradGeneric (dst = dy * (y * (1 - y))).
+//
+//go:noescape
+func sigmoidGradAVX512(dst []float32, dy []float32, y []float32)
+
+// tanhGradAVX512 is the AVX512 kernel of tanhGradGeneric (dst = dy * (1 - y*y)).
+//
+//go:noescape
+func tanhGradAVX512(dst []float32, dy []float32, y []float32)
 
 // expAVX512 is the AVX512 kernel of expGeneric (dst = exp32(x)).
 //

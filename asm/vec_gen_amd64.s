@@ -1334,6 +1334,316 @@ clipAVX2_done:
 	VZEROUPPER
 	RET
 
+// func reluGradAVX2(dst []float32, dy []float32, x []float32)
+// Requires: AVX
+TEXT ·reluGradAVX2(SB), NOSPLIT, $0-72
+	MOVQ dst_base+0(FP), AX
+	MOVQ dst_len+8(FP), CX
+	MOVQ dy_base+24(FP), DX
+	MOVQ x_base+48(FP), BX
+
+reluGradAVX2_loopU:
+	CMPQ      CX, $0x00000020
+	JB        reluGradAVX2_loop1
+	VMOVUPS   (DX), Y0
+	VMOVUPS   (BX), Y1
+	VXORPS    Y2, Y2, Y2
+	VCMPPS    $0x01, Y1, Y2, Y1
+	VBLENDVPS Y1, Y0, Y2, Y0
+	VMOVUPS   Y0, (AX)
+	VMOVUPS   32(DX), Y0
+	VMOVUPS   32(BX), Y1
+	VXORPS    Y2, Y2, Y2
+	VCMPPS    $0x01, Y1, Y2, Y1
+	VBLENDVPS Y1, Y0, Y2, Y0
+	VMOVUPS   Y0, 32(AX)
+	VMOVUPS   64(DX), Y0
+	VMOVUPS   64(BX), Y1
+	VXORPS    Y2, Y2, Y2
+	VCMPPS    $0x01, Y1, Y2, Y1
+	VBLENDVPS Y1, Y0, Y2, Y0
+	VMOVUPS   Y0, 64(AX)
+	VMOVUPS   96(DX), Y0
+	VMOVUPS   96(BX), Y1
+	VXORPS    Y2, Y2, Y2
+	VCMPPS    $0x01, Y1, Y2, Y1
+	VBLENDVPS Y1, Y0, Y2, Y0
+	VMOVUPS   Y0, 96(AX)
+	ADDQ      $0x00000080, AX
+	ADDQ      $0x00000080, DX
+	ADDQ      $0x00000080, BX
+	SUBQ      $0x00000020, CX
+	JMP       reluGradAVX2_loopU
+
+reluGradAVX2_loop1:
+	CMPQ      CX, $0x00000008
+	JB        reluGradAVX2_tail
+	VMOVUPS   (DX), Y0
+	VMOVUPS   (BX), Y1
+	VXORPS    Y2, Y2, Y2
+	VCMPPS    $0x01, Y1, Y2, Y1
+	VBLENDVPS Y1, Y0, Y2, Y0
+	VMOVUPS   Y0, (AX)
+	ADDQ      $0x00000020, AX
+	ADDQ      $0x00000020, DX
+	ADDQ      $0x00000020, BX
+	SUBQ      $0x00000008, CX
+	JMP       reluGradAVX2_loop1
+
+reluGradAVX2_tail:
+	TESTQ      CX, CX
+	JZ         reluGradAVX2_done
+	LEAQ       vecmask8<>+32(SB), SI
+	SHLQ       $0x02, CX
+	SUBQ       CX, SI
+	VMOVUPS    (SI), Y0
+	VMASKMOVPS (DX), Y0, Y1
+	VMASKMOVPS (BX), Y0, Y2
+	VXORPS     Y3, Y3, Y3
+	VCMPPS     $0x01, Y2, Y3, Y2
+	VBLENDVPS  Y2, Y1, Y3, Y1
+	VMASKMOVPS Y1, Y0, (AX)
+
+reluGradAVX2_done:
+	VZEROUPPER
+	RET
+
+// func leakyGradAVX2(dst []float32, dy []float32, x []float32, alpha float32)
+// Requires: AVX, AVX2, SSE
+TEXT ·leakyGradAVX2(SB), NOSPLIT, $0-76
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         dst_len+8(FP), CX
+	MOVQ         dy_base+24(FP), DX
+	MOVQ         x_base+48(FP), BX
+	MOVSS        alpha+72(FP), X0
+	VBROADCASTSS X0, Y0
+
+leakyGradAVX2_loopU:
+	CMPQ      CX, $0x00000020
+	JB        leakyGradAVX2_loop1
+	VMOVUPS   (DX), Y1
+	VMOVUPS   (BX), Y2
+	VMULPS    Y0, Y1, Y3
+	VCMPPS    $0x01, vecconst8<>+32(SB), Y2, Y2
+	VBLENDVPS Y2, Y3, Y1, Y1
+	VMOVUPS   Y1, (AX)
+	VMOVUPS   32(DX), Y1
+	VMOVUPS   32(BX), Y2
+	VMULPS    Y0, Y1, Y3
+	VCMPPS    $0x01, vecconst8<>+32(SB), Y2, Y2
+	VBLENDVPS Y2, Y3, Y1, Y1
+	VMOVUPS   Y1, 32(AX)
+	VMOVUPS   64(DX), Y1
+	VMOVUPS   64(BX), Y2
+	VMULPS    Y0, Y1, Y3
+	VCMPPS    $0x01, vecconst8<>+32(SB), Y2, Y2
+	VBLENDVPS Y2, Y3, Y1, Y1
+	VMOVUPS   Y1, 64(AX)
+	VMOVUPS   96(DX), Y1
+	VMOVUPS   96(BX), Y2
+	VMULPS    Y0, Y1, Y3
+	VCMPPS    $0x01, vecconst8<>+32(SB), Y2, Y2
+	VBLENDVPS Y2, Y3, Y1, Y1
+	VMOVUPS   Y1, 96(AX)
+	ADDQ      $0x00000080, AX
+	ADDQ      $0x00000080, DX
+	ADDQ      $0x00000080, BX
+	SUBQ      $0x00000020, CX
+	JMP       leakyGradAVX2_loopU
+
+leakyGradAVX2_loop1:
+	CMPQ      CX, $0x00000008
+	JB        leakyGradAVX2_tail
+	VMOVUPS   (DX), Y1
+	VMOVUPS   (BX), Y2
+	VMULPS    Y0, Y1, Y3
+	VCMPPS    $0x01, vecconst8<>+32(SB), Y2, Y2
+	VBLENDVPS Y2, Y3, Y1, Y1
+	VMOVUPS   Y1, (AX)
+	ADDQ      $0x00000020, AX
+	ADDQ      $0x00000020, DX
+	ADDQ      $0x00000020, BX
+	SUBQ      $0x00000008, CX
+	JMP       leakyGradAVX2_loop1
+
+leakyGradAVX2_tail:
+	TESTQ      CX, CX
+	JZ         leakyGradAVX2_done
+	LEAQ       vecmask8<>+32(SB), SI
+	SHLQ       $0x02, CX
+	SUBQ       CX, SI
+	VMOVUPS    (SI), Y1
+	VMASKMOVPS (DX), Y1, Y2
+	VMASKMOVPS (BX), Y1, Y3
+	VMULPS     Y0, Y2, Y0
+	VCMPPS     $0x01, vecconst8<>+32(SB), Y3, Y3
+	VBLENDVPS  Y3, Y0, Y2, Y0
+	VMASKMOVPS Y0, Y1, (AX)
+
+leakyGradAVX2_done:
+	VZEROUPPER
+	RET
+
+// func sigmoidGradAVX2(dst []float32, dy []float32, y []float32)
+// Requires: AVX
+TEXT ·sigmoidGradAVX2(SB), NOSPLIT, $0-72
+	MOVQ dst_base+0(FP), AX
+	MOVQ dst_len+8(FP), CX
+	MOVQ dy_base+24(FP), DX
+	MOVQ y_base+48(FP), BX
+
+sigmoidGradAVX2_loopU:
+	CMPQ    CX, $0x00000020
+	JB      sigmoidGradAVX2_loop1
+	VMOVUPS (DX), Y0
+	VMOVUPS (BX), Y1
+	VMOVUPS vecconst8<>+0(SB), Y2
+	VSUBPS  Y1, Y2, Y2
+	VMULPS  Y1, Y2, Y2
+	VMULPS  Y0, Y2, Y2
+	VMOVUPS Y2, (AX)
+	VMOVUPS 32(DX), Y0
+	VMOVUPS 32(BX), Y1
+	VMOVUPS vecconst8<>+0(SB), Y2
+	VSUBPS  Y1, Y2, Y2
+	VMULPS  Y1, Y2, Y2
+	VMULPS  Y0, Y2, Y2
+	VMOVUPS Y2, 32(AX)
+	VMOVUPS 64(DX), Y0
+	VMOVUPS 64(BX), Y1
+	VMOVUPS vecconst8<>+0(SB), Y2
+	VSUBPS  Y1, Y2, Y2
+	VMULPS  Y1, Y2, Y2
+	VMULPS  Y0, Y2, Y2
+	VMOVUPS Y2, 64(AX)
+	VMOVUPS 96(DX), Y0
+	VMOVUPS 96(BX), Y1
+	VMOVUPS vecconst8<>+0(SB), Y2
+	VSUBPS  Y1, Y2, Y2
+	VMULPS  Y1, Y2, Y2
+	VMULPS  Y0, Y2, Y2
+	VMOVUPS Y2, 96(AX)
+	ADDQ    $0x00000080, AX
+	ADDQ    $0x00000080, DX
+	ADDQ    $0x00000080, BX
+	SUBQ    $0x00000020, CX
+	JMP     sigmoidGradAVX2_loopU
+
+sigmoidGradAVX2_loop1:
+	CMPQ    CX, $0x00000008
+	JB      sigmoidGradAVX2_tail
+	VMOVUPS (DX), Y0
+	VMOVUPS (BX), Y1
+	VMOVUPS vecconst8<>+0(SB), Y2
+	VSUBPS  Y1, Y2, Y2
+	VMULPS  Y1, Y2, Y2
+	VMULPS  Y0, Y2, Y2
+	VMOVUPS Y2, (AX)
+	ADDQ    $0x00000020, AX
+	ADDQ    $0x00000020, DX
+	ADDQ    $0x00000020, BX
+	SUBQ    $0x00000008, CX
+	JMP     sigmoidGradAVX2_loop1
+
+sigmoidGradAVX2_tail:
+	TESTQ      CX, CX
+	JZ         sigmoidGradAVX2_done
+	LEAQ       vecmask8<>+32(SB), SI
+	SHLQ       $0x02, CX
+	SUBQ       CX, SI
+	VMOVUPS    (SI), Y0
+	VMASKMOVPS (DX), Y0, Y1
+	VMASKMOVPS (BX), Y0, Y2
+	VMOVUPS    vecconst8<>+0(SB), Y3
+	VSUBPS     Y2, Y3, Y3
+	VMULPS     Y2, Y3, Y3
+	VMULPS     Y1, Y3, Y3
+	VMASKMOVPS Y3, Y0, (AX)
+
+sigmoidGradAVX2_done:
+	VZEROUPPER
+	RET
+
+// func tanhGradAVX2(dst []float32, dy []float32, y []float32)
+// Requires: AVX
+TEXT ·tanhGradAVX2(SB), NOSPLIT, $0-72
+	MOVQ dst_base+0(FP), AX
+	MOVQ dst_len+8(FP), CX
+	MOVQ dy_base+24(FP), DX
+	MOVQ y_base+48(FP), BX
+
+tanhGradAVX2_loopU:
+	CMPQ    CX, $0x00000020
+	JB      tanhGradAVX2_loop1
+	VMOVUPS (DX), Y0
+	VMOVUPS (BX), Y1
+	VMULPS  Y1, Y1, Y1
+	VMOVUPS vecconst8<>+0(SB), Y2
+	VSUBPS  Y1, Y2, Y2
+	VMULPS  Y0, Y2, Y2
+	VMOVUPS Y2, (AX)
+	VMOVUPS 32(DX), Y0
+	VMOVUPS 32(BX), Y1
+	VMULPS  Y1, Y1, Y1
+	VMOVUPS vecconst8<>+0(SB), Y2
+	VSUBPS  Y1, Y2, Y2
+	VMULPS  Y0, Y2, Y2
+	VMOVUPS Y2, 32(AX)
+	VMOVUPS 64(DX), Y0
+	VMOVUPS 64(BX), Y1
+	VMULPS  Y1, Y1, Y1
+	VMOVUPS vecconst8<>+0(SB), Y2
+	VSUBPS  Y1, Y2, Y2
+	VMULPS  Y0, Y2, Y2
+	VMOVUPS Y2, 64(AX)
+	VMOVUPS 96(DX), Y0
+	VMOVUPS 96(BX), Y1
+	VMULPS  Y1, Y1, Y1
+	VMOVUPS vecconst8<>+0(SB), Y2
+	VSUBPS  Y1, Y2, Y2
+	VMULPS  Y0, Y2, Y2
+	VMOVUPS Y2, 96(AX)
+	ADDQ    $0x00000080, AX
+	ADDQ    $0x00000080, DX
+	ADDQ    $0x00000080, BX
+	SUBQ    $0x00000020, CX
+	JMP     tanhGradAVX2_loopU
+
+tanhGradAVX2_loop1:
+	CMPQ    CX, $0x00000008
+	JB      tanhGradAVX2_tail
+	VMOVUPS (DX), Y0
+	VMOVUPS (BX), Y1
+	VMULPS  Y1, Y1, Y1
+	VMOVUPS vecconst8<>+0(SB), Y2
+	VSUBPS  Y1, Y2, Y2
+	VMULPS  Y0, Y2, Y2
+	VMOVUPS Y2, (AX)
+	ADDQ    $0x00000020, AX
+	ADDQ    $0x00000020, DX
+	ADDQ    $0x00000020, BX
+	SUBQ    $0x00000008, CX
+	JMP     tanhGradAVX2_loop1
+
+tanhGradAVX2_tail:
+	TESTQ      CX, CX
+	JZ         tanhGradAVX2_done
+	LEAQ       vecmask8<>+32(SB), SI
+	SHLQ       $0x02, CX
+	SUBQ       CX, SI
+	VMOVUPS    (SI), Y0
+	VMASKMOVPS (DX), Y0, Y1
+	VMASKMOVPS (BX), Y0, Y2
+	VMULPS     Y2, Y2, Y2
+	VMOVUPS    vecconst8<>+0(SB), Y3
+	VSUBPS     Y2, Y3, Y3
+	VMULPS     Y1, Y3, Y3
+	VMASKMOVPS Y3, Y0, (AX)
+
+tanhGradAVX2_done:
+	VZEROUPPER
+	RET
+
 // func expAVX2(dst []float32, x []float32)
 // Requires: AVX, AVX2, FMA3
 TEXT ·expAVX2(SB), NOSPLIT, $0-48
@@ -3338,6 +3648,316 @@ clipAVX512_tail:
 	VMOVUPS   Z0, K1, (AX)
 
 clipAVX512_done:
+	VZEROUPPER
+	RET
+
+// func reluGradAVX512(dst []float32, dy []float32, x []float32)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·reluGradAVX512(SB), NOSPLIT, $0-72
+	MOVQ dst_base+0(FP), AX
+	MOVQ dst_len+8(FP), CX
+	MOVQ dy_base+24(FP), DX
+	MOVQ x_base+48(FP), BX
+
+reluGradAVX512_loopU:
+	CMPQ      CX, $0x00000040
+	JB        reluGradAVX512_loop1
+	VMOVUPS   (DX), Z0
+	VMOVUPS   (BX), Z1
+	VXORPS    Z2, Z2, Z2
+	VCMPPS    $0x01, Z1, Z2, K1
+	VBLENDMPS Z0, Z2, K1, Z3
+	VMOVUPS   Z3, (AX)
+	VMOVUPS   64(DX), Z0
+	VMOVUPS   64(BX), Z1
+	VXORPS    Z2, Z2, Z2
+	VCMPPS    $0x01, Z1, Z2, K1
+	VBLENDMPS Z0, Z2, K1, Z4
+	VMOVUPS   Z4, 64(AX)
+	VMOVUPS   128(DX), Z0
+	VMOVUPS   128(BX), Z1
+	VXORPS    Z2, Z2, Z2
+	VCMPPS    $0x01, Z1, Z2, K1
+	VBLENDMPS Z0, Z2, K1, Z5
+	VMOVUPS   Z5, 128(AX)
+	VMOVUPS   192(DX), Z0
+	VMOVUPS   192(BX), Z1
+	VXORPS    Z2, Z2, Z2
+	VCMPPS    $0x01, Z1, Z2, K1
+	VBLENDMPS Z0, Z2, K1, Z6
+	VMOVUPS   Z6, 192(AX)
+	ADDQ      $0x00000100, AX
+	ADDQ      $0x00000100, DX
+	ADDQ      $0x00000100, BX
+	SUBQ      $0x00000040, CX
+	JMP       reluGradAVX512_loopU
+
+reluGradAVX512_loop1:
+	CMPQ      CX, $0x00000010
+	JB        reluGradAVX512_tail
+	VMOVUPS   (DX), Z0
+	VMOVUPS   (BX), Z1
+	VXORPS    Z2, Z2, Z2
+	VCMPPS    $0x01, Z1, Z2, K1
+	VBLENDMPS Z0, Z2, K1, Z7
+	VMOVUPS   Z7, (AX)
+	ADDQ      $0x00000040, AX
+	ADDQ      $0x00000040, DX
+	ADDQ      $0x00000040, BX
+	SUBQ      $0x00000010, CX
+	JMP       reluGradAVX512_loop1
+
+reluGradAVX512_tail:
+	TESTQ     CX, CX
+	JZ        reluGradAVX512_done
+	MOVQ      $0x0000000000000001, SI
+	SHLQ      CL, SI
+	DECQ      SI
+	KMOVW     SI, K1
+	VMOVUPS.Z (DX), K1, Z0
+	VMOVUPS.Z (BX), K1, Z1
+	VXORPS    Z2, Z2, Z2
+	VCMPPS    $0x01, Z1, Z2, K2
+	VBLENDMPS Z0, Z2, K2, Z8
+	VMOVUPS   Z8, K1, (AX)
+
+reluGradAVX512_done:
+	VZEROUPPER
+	RET
+
+// func leakyGradAVX512(dst []float32, dy []float32, x []float32, alpha float32)
+// Requires: AVX, AVX512F, SSE
+TEXT ·leakyGradAVX512(SB), NOSPLIT, $0-76
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         dst_len+8(FP), CX
+	MOVQ         dy_base+24(FP), DX
+	MOVQ         x_base+48(FP), BX
+	MOVSS        alpha+72(FP), X0
+	VBROADCASTSS X0, Z0
+
+leakyGradAVX512_loopU:
+	CMPQ      CX, $0x00000040
+	JB        leakyGradAVX512_loop1
+	VMOVUPS   (DX), Z7
+	VMOVUPS   (BX), Z8
+	VMULPS    Z0, Z7, Z9
+	VCMPPS    $0x01, vecconst16<>+64(SB), Z8, K1
+	VBLENDMPS Z9, Z7, K1, Z1
+	VMOVUPS   Z1, (AX)
+	VMOVUPS   64(DX), Z7
+	VMOVUPS   64(BX), Z8
+	VMULPS    Z0, Z7, Z9
+	VCMPPS    $0x01, vecconst16<>+64(SB), Z8, K1
+	VBLENDMPS Z9, Z7, K1, Z2
+	VMOVUPS   Z2, 64(AX)
+	VMOVUPS   128(DX), Z7
+	VMOVUPS   128(BX), Z8
+	VMULPS    Z0, Z7, Z9
+	VCMPPS    $0x01, vecconst16<>+64(SB), Z8, K1
+	VBLENDMPS Z9, Z7, K1, Z3
+	VMOVUPS   Z3, 128(AX)
+	VMOVUPS   192(DX), Z7
+	VMOVUPS   192(BX), Z8
+	VMULPS    Z0, Z7, Z9
+	VCMPPS    $0x01, vecconst16<>+64(SB), Z8, K1
+	VBLENDMPS Z9, Z7, K1, Z4
+	VMOVUPS   Z4, 192(AX)
+	ADDQ      $0x00000100, AX
+	ADDQ      $0x00000100, DX
+	ADDQ      $0x00000100, BX
+	SUBQ      $0x00000040, CX
+	JMP       leakyGradAVX512_loopU
+
+leakyGradAVX512_loop1:
+	CMPQ      CX, $0x00000010
+	JB        leakyGradAVX512_tail
+	VMOVUPS   (DX), Z1
+	VMOVUPS   (BX), Z2
+	VMULPS    Z0, Z1, Z3
+	VCMPPS    $0x01, vecconst16<>+64(SB), Z2, K1
+	VBLENDMPS Z3, Z1, K1, Z5
+	VMOVUPS   Z5, (AX)
+	ADDQ      $0x00000040, AX
+	ADDQ      $0x00000040, DX
+	ADDQ      $0x00000040, BX
+	SUBQ      $0x00000010, CX
+	JMP       leakyGradAVX512_loop1
+
+leakyGradAVX512_tail:
+	TESTQ     CX, CX
+	JZ        leakyGradAVX512_done
+	MOVQ      $0x0000000000000001, SI
+	SHLQ      CL, SI
+	DECQ      SI
+	KMOVW     SI, K1
+	VMOVUPS.Z (DX), K1, Z1
+	VMOVUPS.Z (BX), K1, Z2
+	VMULPS    Z0, Z1, Z0
+	VCMPPS    $0x01, vecconst16<>+64(SB), Z2, K2
+	VBLENDMPS Z0, Z1, K2, Z6
+	VMOVUPS   Z6, K1, (AX)
+
+leakyGradAVX512_done:
+	VZEROUPPER
+	RET
+
+// func sigmoidGradAVX512(dst []float32, dy []float32, y []float32)
+// Requires: AVX, AVX512F
+TEXT ·sigmoidGradAVX512(SB), NOSPLIT, $0-72
+	MOVQ dst_base+0(FP), AX
+	MOVQ dst_len+8(FP), CX
+	MOVQ dy_base+24(FP), DX
+	MOVQ y_base+48(FP), BX
+
+sigmoidGradAVX512_loopU:
+	CMPQ    CX, $0x00000040
+	JB      sigmoidGradAVX512_loop1
+	VMOVUPS (DX), Z0
+	VMOVUPS (BX), Z1
+	VMOVUPS vecconst16<>+0(SB), Z2
+	VSUBPS  Z1, Z2, Z2
+	VMULPS  Z1, Z2, Z2
+	VMULPS  Z0, Z2, Z2
+	VMOVUPS Z2, (AX)
+	VMOVUPS 64(DX), Z0
+	VMOVUPS 64(BX), Z1
+	VMOVUPS vecconst16<>+0(SB), Z2
+	VSUBPS  Z1, Z2, Z2
+	VMULPS  Z1, Z2, Z2
+	VMULPS  Z0, Z2, Z2
+	VMOVUPS Z2, 64(AX)
+	VMOVUPS 128(DX), Z0
+	VMOVUPS 128(BX), Z1
+	VMOVUPS vecconst16<>+0(SB), Z2
+	VSUBPS  Z1, Z2, Z2
+	VMULPS  Z1, Z2, Z2
+	VMULPS  Z0, Z2, Z2
+	VMOVUPS Z2, 128(AX)
+	VMOVUPS 192(DX), Z0
+	VMOVUPS 192(BX), Z1
+	VMOVUPS vecconst16<>+0(SB), Z2
+	VSUBPS  Z1, Z2, Z2
+	VMULPS  Z1, Z2, Z2
+	VMULPS  Z0, Z2, Z2
+	VMOVUPS Z2, 192(AX)
+	ADDQ    $0x00000100, AX
+	ADDQ    $0x00000100, DX
+	ADDQ    $0x00000100, BX
+	SUBQ    $0x00000040, CX
+	JMP     sigmoidGradAVX512_loopU
+
+sigmoidGradAVX512_loop1:
+	CMPQ    CX, $0x00000010
+	JB      sigmoidGradAVX512_tail
+	VMOVUPS (DX), Z0
+	VMOVUPS (BX), Z1
+	VMOVUPS vecconst16<>+0(SB), Z2
+	VSUBPS  Z1, Z2, Z2
+	VMULPS  Z1, Z2, Z2
+	VMULPS  Z0, Z2, Z2
+	VMOVUPS Z2, (AX)
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, DX
+	ADDQ    $0x00000040, BX
+	SUBQ    $0x00000010, CX
+	JMP     sigmoidGradAVX512_loop1
+
+sigmoidGradAVX512_tail:
+	TESTQ     CX, CX
+	JZ        sigmoidGradAVX512_done
+	MOVQ      $0x0000000000000001, SI
+	SHLQ      CL, SI
+	DECQ      SI
+	KMOVW     SI, K1
+	VMOVUPS.Z (DX), K1, Z0
+	VMOVUPS.Z (BX), K1, Z1
+	VMOVUPS   vecconst16<>+0(SB), Z2
+	VSUBPS    Z1, Z2, Z2
+	VMULPS    Z1, Z2, Z2
+	VMULPS    Z0, Z2, Z2
+	VMOVUPS   Z2, K1, (AX)
+
+sigmoidGradAVX512_done:
+	VZEROUPPER
+	RET
+
+// func tanhGradAVX512(dst []float32, dy []float32, y []float32)
+// Requires: AVX, AVX512F
+TEXT ·tanhGradAVX512(SB), NOSPLIT, $0-72
+	MOVQ dst_base+0(FP), AX
+	MOVQ dst_len+8(FP), CX
+	MOVQ dy_base+24(FP), DX
+	MOVQ y_base+48(FP), BX
+
+tanhGradAVX512_loopU:
+	CMPQ    CX, $0x00000040
+	JB      tanhGradAVX512_loop1
+	VMOVUPS (DX), Z0
+	VMOVUPS (BX), Z1
+	VMULPS  Z1, Z1, Z1
+	VMOVUPS vecconst16<>+0(SB), Z2
+	VSUBPS  Z1, Z2, Z2
+	VMULPS  Z0, Z2, Z2
+	VMOVUPS Z2, (AX)
+	VMOVUPS 64(DX), Z0
+	VMOVUPS 64(BX), Z1
+	VMULPS  Z1, Z1, Z1
+	VMOVUPS vecconst16<>+0(SB), Z2
+	VSUBPS  Z1, Z2, Z2
+	VMULPS  Z0, Z2, Z2
+	VMOVUPS Z2, 64(AX)
+	VMOVUPS 128(DX), Z0
+	VMOVUPS 128(BX), Z1
+	VMULPS  Z1, Z1, Z1
+	VMOVUPS vecconst16<>+0(SB), Z2
+	VSUBPS  Z1, Z2, Z2
+	VMULPS  Z0, Z2, Z2
+	VMOVUPS Z2, 128(AX)
+	VMOVUPS 192(DX), Z0
+	VMOVUPS 192(BX), Z1
+	VMULPS  Z1, Z1, Z1
+	VMOVUPS vecconst16<>+0(SB), Z2
+	VSUBPS  Z1, Z2, Z2
+	VMULPS  Z0, Z2, Z2
+	VMOVUPS Z2, 192(AX)
+	ADDQ    $0x00000100, AX
+	ADDQ    $0x00000100, DX
+	ADDQ    $0x00000100, BX
+	SUBQ    $0x00000040, CX
+	JMP     tanhGradAVX512_loopU
+
+tanhGradAVX512_loop1:
+	CMPQ    CX, $0x00000010
+	JB      tanhGradAVX512_tail
+	VMOVUPS (DX), Z0
+	VMOVUPS (BX), Z1
+	VMULPS  Z1, Z1, Z1
+	VMOVUPS vecconst16<>+0(SB), Z2
+	VSUBPS  Z1, Z2, Z2
+	VMULPS  Z0, Z2, Z2
+	VMOVUPS Z2, (AX)
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, DX
+	ADDQ    $0x00000040, BX
+	SUBQ    $0x00000010, CX
+	JMP     tanhGradAVX512_loop1
+
+tanhGradAVX512_tail:
+	TESTQ     CX, CX
+	JZ        tanhGradAVX512_done
+	MOVQ      $0x0000000000000001, SI
+	SHLQ      CL, SI
+	DECQ      SI
+	KMOVW     SI, K1
+	VMOVUPS.Z (DX), K1, Z0
+	VMOVUPS.Z (BX), K1, Z1
+	VMULPS    Z1, Z1, Z1
+	VMOVUPS   vecconst16<>+0(SB), Z2
+	VSUBPS    Z1, Z2, Z2
+	VMULPS    Z0, Z2, Z2
+	VMOVUPS   Z2, K1, (AX)
+
+tanhGradAVX512_done:
 	VZEROUPPER
 	RET
 

@@ -17,6 +17,8 @@ var genericVec = vecKernels{
 	relu: reluGeneric, leaky: leakyGeneric, clip: clipGeneric,
 	exp: expGeneric, sigmoid: sigmoidGeneric, tanh: tanhGeneric,
 	sum: sumGeneric, max: maxGeneric, expShiftSum: expShiftSumGeneric,
+	reluGrad: reluGradGeneric, leakyGrad: leakyGradGeneric,
+	sigmoidGrad: sigmoidGradGeneric, tanhGrad: tanhGradGeneric,
 }
 
 // addGeneric is: for i := range dst { dst[i] = x[i] + y[i] }
@@ -238,4 +240,52 @@ func expShiftSumGeneric(dst, x []float32, shift float32) float32 {
 		s[i%sumLanes] += v
 	}
 	return reduceLanes(&s)
+}
+
+// reluGradGeneric is:
+//
+//	for i := range dst { if x[i] > 0 { dst[i] = dy[i] } else { dst[i] = 0 } }
+func reluGradGeneric(dst, dy, x []float32) {
+	dy, x = dy[:len(dst)], x[:len(dst)]
+	for i := range dst {
+		if x[i] > 0 {
+			dst[i] = dy[i]
+		} else {
+			dst[i] = 0
+		}
+	}
+}
+
+// leakyGradGeneric is:
+//
+//	for i := range dst { if x[i] < 0 { dst[i] = alpha*dy[i] } else { dst[i] = dy[i] } }
+func leakyGradGeneric(dst, dy, x []float32, alpha float32) {
+	dy, x = dy[:len(dst)], x[:len(dst)]
+	for i := range dst {
+		if x[i] < 0 {
+			dst[i] = alpha * dy[i]
+		} else {
+			dst[i] = dy[i]
+		}
+	}
+}
+
+// sigmoidGradGeneric is:
+//
+//	for i := range dst { dst[i] = dy[i] * float32(y[i]*float32(1-y[i])) }
+func sigmoidGradGeneric(dst, dy, y []float32) {
+	dy, y = dy[:len(dst)], y[:len(dst)]
+	for i := range dst {
+		dst[i] = dy[i] * float32(y[i]*float32(1-y[i]))
+	}
+}
+
+// tanhGradGeneric is:
+//
+//	for i := range dst { dst[i] = dy[i] * float32(1-float32(y[i]*y[i])) }
+func tanhGradGeneric(dst, dy, y []float32) {
+	dy, y = dy[:len(dst)], y[:len(dst)]
+	for i := range dst {
+		dst[i] = dy[i] * float32(1-float32(y[i]*y[i]))
+	}
 }

@@ -109,6 +109,10 @@ var vecOps = []vecOp{
 	{"Exp", 1, 110, false, func(v *Vec, d []float32, in [][]float32) float32 { v.Exp(d, in[0]); return 0 }},
 	{"Sigmoid", 1, 110, false, func(v *Vec, d []float32, in [][]float32) float32 { v.Sigmoid(d, in[0]); return 0 }},
 	{"Tanh", 1, 12, false, func(v *Vec, d []float32, in [][]float32) float32 { v.Tanh(d, in[0]); return 0 }},
+	{"ReLUGrad", 2, 10, false, func(v *Vec, d []float32, in [][]float32) float32 { v.ReLUGrad(d, in[0], in[1]); return 0 }},
+	{"LeakyReLUGrad", 2, 10, false, func(v *Vec, d []float32, in [][]float32) float32 { v.LeakyReLUGrad(d, in[0], in[1], 0.2); return 0 }},
+	{"SigmoidGrad", 2, 1, false, func(v *Vec, d []float32, in [][]float32) float32 { v.SigmoidGrad(d, in[0], in[1]); return 0 }},
+	{"TanhGrad", 2, 1, false, func(v *Vec, d []float32, in [][]float32) float32 { v.TanhGrad(d, in[0], in[1]); return 0 }},
 	{"Sum", 1, 100, false, func(v *Vec, d []float32, in [][]float32) float32 { return v.Sum(in[0]) }},
 	{"Max", 1, 100, false, func(v *Vec, d []float32, in [][]float32) float32 { return v.Max(in[0]) }},
 	{"ExpShiftSum", 1, 50, false, func(v *Vec, d []float32, in [][]float32) float32 { return v.ExpShiftSum(d, in[0], 3) }},
@@ -544,3 +548,52 @@ func TestFma32(t *testing.T) {
 }
 
 func exhaustive() bool { return envBool("LATENT_EXHAUSTIVE") }
+
+// TestActivationGrads checks the backward kernels against the float64
+// derivatives of the forward functions.
+func TestActivationGrads(t *testing.T) {
+	var x []float32
+	for v := float32(-8); v <= 8; v += 0.37 {
+		x = append(x, v)
+	}
+	n := len(x)
+	dy := make([]float32, n)
+	for i := range dy {
+		dy[i] = 1.5
+	}
+	for _, v := range vecTiers(t) {
+		y, g := make([]float32, n), make([]float32, n)
+		v.Sigmoid(y, x)
+		v.SigmoidGrad(g, dy, y)
+		for i, xi := range x {
+			s := 1 / (1 + math.Exp(-float64(xi)))
+			if want := 1.5 * s * (1 - s); math.Abs(float64(g[i])-want) > 1e-6 {
+				t.Fatalf("%s SigmoidGrad at %v = %v, want %v", v.Tier(), xi, g[i], want)
+			}
+		}
+		v.Tanh(y, x)
+		v.TanhGrad(g, dy, y)
+		for i, xi := range x {
+			th := math.Tanh(float64(xi))
+			if want := 1.5 * (1 - th*th); math.Abs(float64(g[i])-want) > 1e-6 {
+				t.Fatalf("%s TanhGrad at %v = %v, want %v", v.Tier(), xi, g[i], want)
+			}
+		}
+		v.ReLUGrad(g, dy, x)
+		for i, xi := range x {
+			if want := float32(0); (xi > 0 && g[i] != 1.5) || (xi <= 0 && g[i] != want) {
+				t.Fatalf("%s ReLUGrad at %v = %v", v.Tier(), xi, g[i])
+			}
+		}
+		v.LeakyReLUGrad(g, dy, x, 0.1)
+		for i, xi := range x {
+			want := float32(1.5)
+			if xi < 0 {
+				want = 0.1 * 1.5
+			}
+			if g[i] != want {
+				t.Fatalf("%s LeakyReLUGrad at %v = %v, want %v", v.Tier(), xi, g[i], want)
+			}
+		}
+	}
+}

@@ -382,6 +382,36 @@ func mapKernels() []mapKernel {
 				VMINPS(t, sc[1], d) // d = (hi < t) ? hi : t
 				return d
 			}},
+		{name: "reluGrad", doc: "dst = x > 0 ? dy : 0", sig: "func(dst, dy, x []float32)", inputs: []string{"dy", "x"}, unroll: 4,
+			body: func(s *isa, in, _ []reg.VecVirtual) reg.VecVirtual {
+				z := s.vec()
+				VXORPS(z, z, z)
+				return s.sel(z, in[1], in[0], z) // (0 < x) ? dy : 0
+			}},
+		{name: "leakyGrad", doc: "dst = x < 0 ? alpha*dy : dy", sig: "func(dst, dy, x []float32, alpha float32)",
+			inputs: []string{"dy", "x"}, scalars: []string{"alpha"}, unroll: 4,
+			body: func(s *isa, in, sc []reg.VecVirtual) reg.VecVirtual {
+				t := s.vec()
+				VMULPS(sc[0], in[0], t)
+				return s.sel(in[1], s.c("zero"), t, in[0])
+			}},
+		{name: "sigmoidGrad", doc: "dst = dy * (y * (1 - y))", sig: "func(dst, dy, y []float32)", inputs: []string{"dy", "y"}, unroll: 4,
+			body: func(s *isa, in, _ []reg.VecVirtual) reg.VecVirtual {
+				t := s.creg("one")
+				VSUBPS(in[1], t, t) // 1 - y
+				VMULPS(in[1], t, t) // y * (1-y)
+				VMULPS(in[0], t, t) // dy * ...
+				return t
+			}},
+		{name: "tanhGrad", doc: "dst = dy * (1 - y*y)", sig: "func(dst, dy, y []float32)", inputs: []string{"dy", "y"}, unroll: 4,
+			body: func(s *isa, in, _ []reg.VecVirtual) reg.VecVirtual {
+				t := s.vec()
+				VMULPS(in[1], in[1], t)
+				u := s.creg("one")
+				VSUBPS(t, u, u) // 1 - y*y
+				VMULPS(in[0], u, u)
+				return u
+			}},
 		{name: "exp", doc: "dst = exp32(x)", sig: "func(dst, x []float32)", inputs: []string{"x"}, unroll: 2,
 			body: func(s *isa, in, _ []reg.VecVirtual) reg.VecVirtual {
 				return s.expCore(s.clamp(in[0]))
