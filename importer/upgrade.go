@@ -75,6 +75,25 @@ var upgrades = []upgrade{
 	{"Cast", 19, 19, cast19, "saturate only affects float8"},
 }
 
+// upgradeMinInputs is the number of inputs the upgrades may rely on being
+// present (by position; an input may still be omitted, ""); 1 if absent.
+var upgradeMinInputs = map[string]int{
+	"Add": 2, "Sub": 2, "Mul": 2, "Div": 2, "Pow": 2, "And": 2, "Or": 2, "Xor": 2,
+	"Equal": 2, "Greater": 2, "Less": 2, "Gemm": 2, "PRelu": 2, "BatchNormalization": 5,
+	"Pad": 1, "Resize": 1,
+}
+
+// upgradeAttrKinds are the kinds of the attributes that upgrades read.
+var upgradeAttrKinds = map[string]ir.AttrKind{
+	"axes": ir.AttrInts, "split": ir.AttrInts, "starts": ir.AttrInts, "ends": ir.AttrInts,
+	"pads": ir.AttrInts, "paddings": ir.AttrInts, "shape": ir.AttrInts, "dilations": ir.AttrInts,
+	"scales": ir.AttrFloats, "height_scale": ir.AttrFloat, "width_scale": ir.AttrFloat,
+	"min": ir.AttrFloat, "max": ir.AttrFloat, "value": ir.AttrFloat, "ratio": ir.AttrFloat, "epsilon": ir.AttrFloat,
+	"is_test": ir.AttrInt, "spatial": ir.AttrInt, "broadcast": ir.AttrInt, "axis": ir.AttrInt,
+	"num_outputs": ir.AttrInt, "noop_with_empty_axes": ir.AttrInt, "antialias": ir.AttrInt,
+	"mode": ir.AttrString, "keep_aspect_ratio_policy": ir.AttrString, "coordinate_transformation_mode": ir.AttrString,
+}
+
 // notSupported is returned by an upgrade for a node latent cannot express.
 type notSupported string
 
@@ -89,6 +108,18 @@ func upgradeNode(c *upctx, n *rawNode) error {
 	delete(n.attrs, "consumed_inputs")
 	for _, u := range upgrades {
 		if u.Op == n.op && n.version >= u.From && n.version <= u.To {
+			want := 1
+			if k, ok := upgradeMinInputs[n.op]; ok {
+				want = k
+			}
+			if len(n.inputs) < want {
+				return fmt.Errorf("takes at least %d inputs, has %d", want, len(n.inputs))
+			}
+			for _, name := range n.attrs.Names() {
+				if k, ok := upgradeAttrKinds[name]; ok && n.attrs[name].Kind != k {
+					return fmt.Errorf("attribute %q is %s, want %s", name, n.attrs[name].Kind, k)
+				}
+			}
 			if err := u.Fn(c, n); err != nil {
 				return err
 			}
