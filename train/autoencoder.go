@@ -217,12 +217,13 @@ func netStep(n *Network, in, target []float32, rows int, opt Optimizer, threads 
 		return loss, fmt.Errorf("loss is NaN")
 	}
 	var fuse *sgdFuse
-	if s, ok := opt.(*SGD); ok {
-		fuse = s.fused()
+	if s, ok := opt.(*SGD); ok && s.Momentum == 0 {
+		fuse = &n.ws.fuse
+		*fuse = sgdFuse{lr: s.LR, decay: s.WeightDecay}
 	}
 	n.backward(in, rows, fuse)
 	if fuse == nil {
-		if err := opt.Step(n.Params(), threads); err != nil {
+		if err := opt.Step(n.ws.params, threads); err != nil {
 			return loss, err
 		}
 	}

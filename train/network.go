@@ -3,6 +3,7 @@ package train
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/latent-go/latent/train/internal/linalg"
 )
@@ -51,12 +52,32 @@ type Network struct {
 
 // workspace holds per-layer buffers for up to rows examples.
 type workspace struct {
+	layers  []*Dense // the layers the buffers were made for
 	rows    int
 	h       [][]float32 // layer outputs
 	d       [][]float32 // gradients w.r.t. layer pre-activations
 	logits  []float32
 	rowLoss []float64
 	rhoHat  []float32
+
+	// The current elementwise pass's arguments and the pass bodies,
+	// built once so that a mini-batch step allocates nothing.
+	pa                          passArgs
+	actRows, lossRows, gradCols func(lo, hi int)
+	colsumCols                  func(lo, hi int)
+	params                      []*Param
+	fuse                        sgdFuse
+	shared                      []bool
+}
+
+// passArgs are the operands of one elementwise pass.
+type passArgs struct {
+	rows, cols   int
+	act          Activation
+	slope, scale float32
+	last         *Dense
+	src, dst, h  []float32
+	target, sum  []float32
 }
 
 // Validate reports whether the network is well formed: consecutive layer
@@ -131,9 +152,10 @@ func (n *Network) threads() int { return max(n.Threads, 1) }
 // reserve makes the workspace hold at least rows examples.
 func (n *Network) reserve(rows int) {
 	ws := &n.ws
-	if ws.rows >= rows && len(ws.h) == len(n.Layers) {
+	if ws.rows >= rows && slices.Equal(ws.layers, n.Layers) {
 		return
 	}
+	ws.layers = slices.Clone(n.Layers)
 	rows = max(rows, ws.rows)
 	ws.rows = rows
 	ws.h = make([][]float32, len(n.Layers))
@@ -147,6 +169,53 @@ func (n *Network) reserve(rows int) {
 	ws.rhoHat = nil
 	if n.Sparsity.Kind != NoSparsity {
 		ws.rhoHat = make([]float32, n.Layers[n.Sparsity.Layer].Out)
+	}
+	ws.params = n.Params()
+	ws.shared = make([]bool, len(n.Layers))
+	for l, d := range n.Layers {
+		for _, o := range n.Layers {
+			if o.Tied == d {
+				ws.shared[l] = true
+			}
+		}
+	}
+	pa := &ws.pa
+	ws.actRows = func(lo, hi int) {
+		c := pa.cols
+		for i := lo; i < hi; i++ {
+			o := pa.dst[i*c : (i+1)*c]
+			copy(o, pa.src[i*c:(i+1)*c])
+			applyAct(pa.act, pa.slope, o)
+		}
+	}
+	ws.lossRows = func(lo, hi int) {
+		c := pa.cols
+		for i := lo; i < hi; i++ {
+			var lg []float32
+			if n.Loss.needsLogits() {
+				lg = ws.logits[i*c : (i+1)*c]
+			}
+			ws.rowLoss[i] = lossRow(n.Loss, pa.last.Act, pa.last.LeakySlope, lg, pa.h[i*c:(i+1)*c],
+				pa.target[i*c:(i+1)*c], pa.dst[i*c:(i+1)*c], pa.scale)
+		}
+	}
+	ws.colsumCols = func(lo, hi int) {
+		c := pa.cols
+		s := pa.sum[lo:hi]
+		clear(s)
+		for i := 0; i < pa.rows; i++ {
+			for j, v := range pa.src[i*c+lo : i*c+hi] {
+				s[j] += v
+			}
+		}
+	}
+	ws.gradCols = func(lo, hi int) {
+		c := pa.cols
+		s := pa.sum[lo:hi]
+		clear(s)
+		for i := 0; i < pa.rows; i++ {
+			actGrad(pa.act, pa.slope, pa.dst[i*c+lo:i*c+hi], pa.h[i*c+lo:i*c+hi], s)
+		}
 	}
 }
 
@@ -196,14 +265,8 @@ func (n *Network) forward(x []float32, rows int) {
 			// activation (softmax) is not fused.
 			lg := ws.logits[:rows*cols]
 			n.matmulForward(d, in, rows, lg, linalg.Epilogue{ColBias: d.B.Data})
-			act, slope := d.Act, d.LeakySlope
-			linalg.ParallelFor(n.threads(), rows, 16, func(lo, hi int) {
-				for i := lo; i < hi; i++ {
-					o := out[i*cols : (i+1)*cols]
-					copy(o, lg[i*cols:(i+1)*cols])
-					applyAct(act, slope, o)
-				}
-			})
+			ws.pa = passArgs{rows: rows, cols: cols, act: d.Act, slope: d.LeakySlope, src: lg, dst: out}
+			linalg.ParallelFor(n.threads(), rows, 16, ws.actRows)
 		} else {
 			n.matmulForward(d, in, rows, out, ep)
 		}
@@ -218,20 +281,10 @@ func (n *Network) forward(x []float32, rows int) {
 // sum divided by rows is the mean loss plus the penalty).
 func (n *Network) lossGrad(target []float32, rows int, wantGrad bool) float64 {
 	ws := &n.ws
-	last := n.Layers[len(n.Layers)-1]
-	cols := last.Out
-	out := ws.h[len(n.Layers)-1]
-	dst := ws.d[len(n.Layers)-1]
-	scale := 1 / float32(rows)
-	linalg.ParallelFor(n.threads(), rows, 16, func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			var lg []float32
-			if n.Loss.needsLogits() {
-				lg = ws.logits[i*cols : (i+1)*cols]
-			}
-			ws.rowLoss[i] = lossRow(n.Loss, last.Act, last.LeakySlope, lg, out[i*cols:(i+1)*cols], target[i*cols:(i+1)*cols], dst[i*cols:(i+1)*cols], scale)
-		}
-	})
+	L := len(n.Layers)
+	last := n.Layers[L-1]
+	ws.pa = passArgs{rows: rows, cols: last.Out, last: last, h: ws.h[L-1], target: target, dst: ws.d[L-1], scale: 1 / float32(rows)}
+	linalg.ParallelFor(n.threads(), rows, 16, ws.lossRows)
 	var sum float64
 	for _, v := range ws.rowLoss[:rows] {
 		sum += v
@@ -310,35 +363,24 @@ type sgdFuse struct {
 	lr, decay float32
 }
 
-// colsumInto writes the column sums of m (rows×cols) into dst, splitting
-// columns across threads (each column summed by one goroutine in row
-// order, so the result does not depend on the thread count).
-func colsumInto(threads int, m []float32, rows, cols int, dst []float32) {
-	linalg.ParallelFor(threads, cols, 64, func(lo, hi int) {
-		s := dst[lo:hi]
-		clear(s)
-		for i := 0; i < rows; i++ {
-			r := m[i*cols+lo : i*cols+hi]
-			for j, v := range r {
-				s[j] += v
-			}
-		}
-	})
-}
-
 // backward back-propagates the gradient in the last layer's d buffer
 // through the network (x is the input the forward pass saw). Without fuse
 // it writes every Param.Grad; with fuse it updates the parameters in
 // place instead.
+//
+// Column sums (bias gradients) and activation derivatives split columns
+// across threads, each column summed by one goroutine in row order, so
+// results do not depend on the thread count.
 func (n *Network) backward(x []float32, rows int, fuse *sgdFuse) {
 	ws := &n.ws
 	th := n.threads()
-	for _, p := range n.Params() {
+	for _, p := range ws.params {
 		p.written = false
 	}
 	L := len(n.Layers)
 	last := n.Layers[L-1]
-	colsumInto(th, ws.d[L-1], rows, last.Out, last.B.Grad)
+	ws.pa = passArgs{rows: rows, cols: last.Out, src: ws.d[L-1], sum: last.B.Grad}
+	linalg.ParallelFor(th, last.Out, 64, ws.colsumCols)
 	for l := L - 1; l >= 0; l-- {
 		d := n.Layers[l]
 		dA := ws.d[l][:rows*d.Out]
@@ -359,7 +401,7 @@ func (n *Network) backward(x []float32, rows int, fuse *sgdFuse) {
 		if d.Tied == nil {
 			p := d.W
 			switch {
-			case fuse != nil && !n.shared(d):
+			case fuse != nil && !ws.shared[l]:
 				beta := float32(1)
 				if p.Decay {
 					beta = 1 - fuse.lr*fuse.decay
@@ -394,29 +436,10 @@ func (n *Network) backward(x []float32, rows int, fuse *sgdFuse) {
 			if n.Sparsity.Kind != NoSparsity && n.Sparsity.Layer == l-1 && n.Sparsity.Weight != 0 {
 				n.addSparsityGrad(dX, rows)
 			}
-			h := ws.h[l-1][:rows*d.In]
-			cols := d.In
-			act, slope, gb := prev.Act, prev.LeakySlope, prev.B.Grad
-			linalg.ParallelFor(th, cols, 64, func(lo, hi int) {
-				s := gb[lo:hi]
-				clear(s)
-				for i := 0; i < rows; i++ {
-					actGrad(act, slope, dX[i*cols+lo:i*cols+hi], h[i*cols+lo:i*cols+hi], s)
-				}
-			})
+			ws.pa = passArgs{rows: rows, cols: d.In, act: prev.Act, slope: prev.LeakySlope, dst: dX, h: ws.h[l-1], sum: prev.B.Grad}
+			linalg.ParallelFor(th, d.In, 64, ws.gradCols)
 		}
 	}
-}
-
-// shared reports whether d's weight is also used by a tied layer (so it
-// cannot be updated before the whole backward pass is done).
-func (n *Network) shared(d *Dense) bool {
-	for _, o := range n.Layers {
-		if o.Tied == d {
-			return true
-		}
-	}
-	return false
 }
 
 // Forward returns the network's outputs for the rows of x.

@@ -32,7 +32,9 @@ type SGD struct {
 	Momentum    float32
 	WeightDecay float32
 
-	vel [][]float32
+	vel        [][]float32
+	args       optArgs
+	plain, mom func(lo, hi int)
 }
 
 // Name implements Optimizer.
@@ -60,12 +62,10 @@ func (o *SGD) slots(params []*Param) [][]float32 {
 
 func (o *SGD) counter() *int64 { return nil }
 
-// fused reports whether the update can be folded into the backward pass.
-func (o *SGD) fused() *sgdFuse {
-	if o.Momentum != 0 {
-		return nil
-	}
-	return &sgdFuse{lr: o.LR, decay: o.WeightDecay}
+// optArgs are the operands of one parameter's update.
+type optArgs struct {
+	w, g, v, m                []float32
+	lr, wd, mu, b1, b2, c2, e float32
 }
 
 // Step implements Optimizer.
@@ -74,28 +74,33 @@ func (o *SGD) Step(params []*Param, threads int) error {
 		return err
 	}
 	vel := o.slots(params)
-	for i, p := range params {
-		wd := float32(0)
-		if p.Decay {
-			wd = o.WeightDecay
+	if o.plain == nil {
+		a := &o.args
+		o.plain = func(lo, hi int) {
+			w, g := a.w[lo:hi], a.g[lo:hi]
+			for j := range w {
+				w[j] -= a.lr * (g[j] + a.wd*w[j])
+			}
 		}
-		lr, mu := o.LR, o.Momentum
-		w, g := p.Data, p.Grad
-		if vel == nil {
-			linalg.ParallelFor(threads, len(w), 1<<14, func(lo, hi int) {
-				for j := lo; j < hi; j++ {
-					w[j] -= lr * (g[j] + wd*w[j])
-				}
-			})
-			continue
-		}
-		v := vel[i]
-		linalg.ParallelFor(threads, len(w), 1<<14, func(lo, hi int) {
-			for j := lo; j < hi; j++ {
-				v[j] = mu*v[j] - lr*(g[j]+wd*w[j])
+		o.mom = func(lo, hi int) {
+			w, g, v := a.w[lo:hi], a.g[lo:hi], a.v[lo:hi]
+			for j := range w {
+				v[j] = a.mu*v[j] - a.lr*(g[j]+a.wd*w[j])
 				w[j] += v[j]
 			}
-		})
+		}
+	}
+	for i, p := range params {
+		o.args = optArgs{w: p.Data, g: p.Grad, lr: o.LR, mu: o.Momentum}
+		if p.Decay {
+			o.args.wd = o.WeightDecay
+		}
+		if vel == nil {
+			linalg.ParallelFor(threads, len(p.Data), 1<<14, o.plain)
+			continue
+		}
+		o.args.v = vel[i]
+		linalg.ParallelFor(threads, len(p.Data), 1<<14, o.mom)
 	}
 	return nil
 }
@@ -113,6 +118,8 @@ type Adam struct {
 
 	t    int64
 	m, v [][]float32
+	args optArgs
+	fn   func(lo, hi int)
 }
 
 // Name implements Optimizer.
@@ -152,25 +159,31 @@ func (o *Adam) Step(params []*Param, threads int) error {
 	if !(o.LR > 0) || !(b1 > 0 && b1 < 1) || !(b2 > 0 && b2 < 1) || !(eps > 0) || !(o.WeightDecay >= 0) {
 		return fmt.Errorf("train: Adam needs LR > 0, betas in (0,1), eps > 0, weight decay >= 0")
 	}
-	o.slots(params)
+	if len(o.m) != len(params) {
+		o.slots(params)
+	}
 	o.t++
 	c1 := float32(1 - math.Pow(float64(b1), float64(o.t)))
 	c2 := float32(1 - math.Pow(float64(b2), float64(o.t)))
-	step := o.LR / c1
-	for i, p := range params {
-		wd := float32(0)
-		if p.Decay {
-			wd = o.WeightDecay
-		}
-		w, g, m, v := p.Data, p.Grad, o.m[i], o.v[i]
-		linalg.ParallelFor(threads, len(w), 1<<14, func(lo, hi int) {
-			for j := lo; j < hi; j++ {
-				gj := g[j] + wd*w[j]
+	if o.fn == nil {
+		a := &o.args
+		o.fn = func(lo, hi int) {
+			w, g, m, v := a.w[lo:hi], a.g[lo:hi], a.m[lo:hi], a.v[lo:hi]
+			b1, b2 := a.b1, a.b2
+			for j := range w {
+				gj := g[j] + a.wd*w[j]
 				m[j] = b1*m[j] + (1-b1)*gj
 				v[j] = b2*v[j] + (1-b2)*gj*gj
-				w[j] -= step * m[j] / (float32(math.Sqrt(float64(v[j]/c2))) + eps)
+				w[j] -= a.lr * m[j] / (float32(math.Sqrt(float64(v[j]/a.c2))) + a.e)
 			}
-		})
+		}
+	}
+	for i, p := range params {
+		o.args = optArgs{w: p.Data, g: p.Grad, m: o.m[i], v: o.v[i], lr: o.LR / c1, b1: b1, b2: b2, c2: c2, e: eps}
+		if p.Decay {
+			o.args.wd = o.WeightDecay
+		}
+		linalg.ParallelFor(threads, len(p.Data), 1<<14, o.fn)
 	}
 	return nil
 }

@@ -52,6 +52,7 @@ type RBM struct {
 	set                        *dataset.Set
 	v0, ph0, h, pv, v, ph, tmp []float32
 	rowsCap                    int
+	ps                         []*Param
 }
 
 // NewRBM returns an RBM with small random weights (N(0, 0.01²), as
@@ -122,7 +123,12 @@ func (r *RBM) Fit(ctx context.Context, trainSet, valSet *dataset.Set, cfg Config
 	return fit(ctx, r, trainSet, valSet, cfg)
 }
 
-func (r *RBM) params() []*Param { return []*Param{r.W, r.B, r.C} }
+func (r *RBM) params() []*Param {
+	if len(r.ps) != 3 || r.ps[0] != r.W || r.ps[1] != r.B || r.ps[2] != r.C {
+		r.ps = []*Param{r.W, r.B, r.C}
+	}
+	return r.ps
+}
 
 func (r *RBM) extraState() []*Param {
 	if r.Chain == nil {
