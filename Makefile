@@ -1,0 +1,85 @@
+# latent — make targets. The two a new user needs:
+#   make demo   train, compile, run and export a model on MNIST
+#   make test   the whole test suite (what CI runs)
+
+GO        ?= go
+ORT_DIR   ?= $(CURDIR)/.cache/ort
+export LATENT_ORT_DIR := $(ORT_DIR)
+FUZZTIME  ?= 3000x
+
+.PHONY: all build demo test test-unit test-purego test-arm64 test-tools vet fmt-check \
+        conformance fuzz fuzz-long asm-check proto ort models-large bench bench-blas bench-models
+
+all: build
+
+build:
+	CGO_ENABLED=0 $(GO) build -o bin/latent ./cmd/latent
+
+demo: build
+	./scripts/demo.sh
+
+# test: formatting, vet on amd64 and arm64, the unit tests (with the ONNX
+# conformance suite through the reference evaluator and the compiler), the
+# pure-Go build, the arm64 kernels under qemu, the ORT tool's own tests,
+# and bounded fuzzing. Generated assembly is checked by a Go test in ./asm.
+test: fmt-check vet test-unit test-purego test-arm64 test-tools fuzz
+	@echo "make test: all green"
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' | grep -v '\.pb\.go$$')); \
+	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet ./...
+	GOARCH=arm64 $(GO) vet ./...
+
+test-unit:
+	CGO_ENABLED=0 $(GO) test -count=1 ./...
+
+# The pure-Go build: no assembly anywhere.
+test-purego:
+	CGO_ENABLED=0 $(GO) test -count=1 -tags purego ./asm/... ./runtime/... ./compiler/... ./conformance/...
+
+# The NEON kernels under user-mode emulation.
+test-arm64:
+	@command -v qemu-aarch64 >/dev/null || { echo "qemu-aarch64 missing: apt-get install qemu-user"; exit 1; }
+	GOARCH=arm64 CGO_ENABLED=0 $(GO) test -count=1 -exec qemu-aarch64 ./asm/...
+
+test-tools:
+	node --test tools/ort/
+
+asm-check:
+	$(GO) test -count=1 -run 'Generated' -v ./asm
+
+# The ONNX backend test suite, with a per-operator table; the last line
+# reads "N passed, M failed, K skipped".
+conformance: build
+	./bin/latent conformance
+
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./importer
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodeTensor$$' -fuzztime $(FUZZTIME) ./importer
+	$(GO) test -run '^$$' -fuzz '^FuzzSgemm$$' -fuzztime $(FUZZTIME) ./asm
+	$(GO) test -run '^$$' -fuzz '^FuzzVec$$' -fuzztime $(FUZZTIME) ./asm
+	$(GO) test -run '^$$' -fuzz '^FuzzParseCheckpoint$$' -fuzztime $(FUZZTIME) ./train
+
+# The two-minute importer fuzz run of issue 2.
+fuzz-long:
+	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime 2m ./importer
+
+# Regenerate importer/onnxpb from Debian's onnx.proto (libonnx-dev,
+# protobuf-compiler, protoc-gen-go v1.36.12).
+proto:
+	$(GO) generate ./importer/onnxpb
+
+# ONNX Runtime (npm onnxruntime-node) into .cache/ort, for the exporter
+# tests and the benchmarks.
+ort:
+	tools/ort/install.sh >/dev/null
+
+# The large deep autoencoder (not committed) for the benchmarks.
+models-large:
+	/usr/bin/python3 tools/pytorch/export_models.py --out testdata/models --large --only deep_ae
+
+bench:
+	$(GO) test -run '^$$' -bench . ./asm/ ./runtime/... ./compiler/...
