@@ -30,6 +30,7 @@ package train
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -40,6 +41,9 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+
+	"github.com/latent-go/latent/ir"
+	"github.com/latent-go/latent/train/dataset"
 )
 
 const (
@@ -402,7 +406,7 @@ type Checkpoint struct {
 	Kind string
 	// Model is the *Autoencoder, *Classifier or *RBM with the saved
 	// parameters.
-	Model any
+	Model Model
 	// Epoch is the number of completed training epochs.
 	Epoch int
 	// History is the training history up to the save.
@@ -430,7 +434,11 @@ func LoadCheckpoint(path string) (*Checkpoint, error) {
 			return nil, err
 		}
 	}
-	c := &Checkpoint{Kind: h.Kind, Model: l, Epoch: h.Epoch, History: History{BestEpoch: h.BestEpoch, EarlyStopped: h.EarlyStopped}}
+	m, ok := l.(Model)
+	if !ok {
+		return nil, fmt.Errorf("train: checkpoint %s: model kind %s cannot be used as a Model", path, h.Kind)
+	}
+	c := &Checkpoint{Kind: h.Kind, Model: m, Epoch: h.Epoch, History: History{BestEpoch: h.BestEpoch, EarlyStopped: h.EarlyStopped}}
 	for _, e := range h.History {
 		c.History.Epochs = append(c.History.Epochs, EpochStats{Epoch: e.Epoch, TrainLoss: f64v(e.TrainLoss, math.NaN()),
 			ValLoss: f64v(e.ValLoss, math.NaN()), ValError: f64v(e.ValError, math.NaN()), Seconds: e.Seconds, SamplesPerSec: e.SamplesPerSec})
@@ -438,12 +446,27 @@ func LoadCheckpoint(path string) (*Checkpoint, error) {
 	return c, nil
 }
 
-// SaveModel writes model (an *Autoencoder, *Classifier or *RBM) to path
-// as a checkpoint without training state, atomically.
-func SaveModel(path string, model any) error {
+// SaveModel writes model to path as a checkpoint without training state,
+// atomically.
+func SaveModel(path string, model Model) error {
 	l, ok := model.(learner)
 	if !ok {
 		return fmt.Errorf("train: SaveModel: unsupported model type %T", model)
 	}
 	return saveCheckpoint(path, l, nil, &trainState{best: math.Inf(1)})
 }
+
+// Model is a trainable, lowerable model: *Autoencoder, *Classifier or
+// *RBM.
+type Model interface {
+	// Fit trains the model; see Autoencoder.Fit, Classifier.Fit, RBM.Fit.
+	Fit(ctx context.Context, trainSet, valSet *dataset.Set, cfg Config) (*History, error)
+	// Lower returns the model's inference graph.
+	Lower() (*ir.Graph, error)
+}
+
+var (
+	_ Model = (*Autoencoder)(nil)
+	_ Model = (*Classifier)(nil)
+	_ Model = (*RBM)(nil)
+)
