@@ -53,7 +53,7 @@ var upgrades = []upgrade{
 	{"Reshape", 1, 4, reshapeLegacy, "shape attribute becomes an input"},
 	{"Upsample", 1, 10, upsampleToResize, "Resize with asymmetric coordinates, nearest_mode floor"},
 	{"Resize", 10, 10, resize10, "asymmetric coordinates; nearest rounds down when upsampling, up when downsampling"},
-	{"Resize", 11, 13, resize11, "tf_half_pixel_for_nn is unsupported; empty roi/scales become omitted inputs"},
+	{"Resize", 11, 13, resize11, "empty roi/scales become omitted inputs; tf_half_pixel_for_nn kept (IR extension)"},
 	{"BatchNormalization", 1, 9, batchNormLegacy, "drop is_test/spatial; extra outputs must be unused; spatial=0 lowered to arithmetic"},
 	{"Dropout", 1, 10, dropoutLegacy, "ratio attribute becomes an input; is_test=0 becomes training_mode=true"},
 	{"Cast", 1, 5, castLegacy, "string 'to' becomes the TensorProto.DataType number"},
@@ -518,13 +518,12 @@ func resize10(c *upctx, n *rawNode) error {
 	return nil
 }
 
-// resize11 handles Resize-11 and -13: rejects the mode removed in 13 and
-// drops empty constant roi and scales inputs (Resize-11 required them as
-// placeholders).
+// resize11 handles Resize-11 and -13: it drops empty constant roi and
+// scales inputs (Resize-11 required them as placeholders). Resize-11's
+// coordinate_transformation_mode "tf_half_pixel_for_nn", removed in opset
+// 13, is kept: latent's IR accepts it as an extension of Resize-13 (its
+// schema and reference kernel implement it, as ONNX Runtime still does).
 func resize11(c *upctx, n *rawNode) error {
-	if ct := n.attrs.String("coordinate_transformation_mode", "half_pixel"); ct == "tf_half_pixel_for_nn" {
-		return unsupported("coordinate_transformation_mode %q was removed in opset 13", ct)
-	}
 	for _, i := range []int{1, 2} {
 		if in := input(n, i); in != "" {
 			if t := c.constOf(in); t != nil && t.Len() == 0 && (i == 1 || input(n, 3) != "") {

@@ -257,7 +257,11 @@ var upgradeCases = []upgradeCase{
   node "Resize_0": y = Resize(x, _, _, sizes)`},
 	{name: "Resize-11 tf_half_pixel_for_nn", op: "Resize", version: 11, opset: 11,
 		graph: one(mkNode("Resize", []string{"x", "roi", "scales"}, []string{"y"}, aString("coordinate_transformation_mode", "tf_half_pixel_for_nn")), []*onnxpb.ValueInfoProto{x4("x"), vi("roi", ir.Float32, 0), vi("scales", ir.Float32, 4)}),
-		unsup: "tf_half_pixel_for_nn"},
+		want: `
+  input x: float32[2,3,4,5]
+  input roi: float32[0]
+  input scales: float32[4]
+  node "Resize_0": y = Resize(x, roi, scales) {coordinate_transformation_mode="tf_half_pixel_for_nn"}`},
 	{name: "BatchNormalization-6 test mode", op: "BatchNormalization", version: 6, opset: 6,
 		graph: mkGraph([]*onnxpb.NodeProto{mkNode("BatchNormalization", []string{"x", "s", "b", "m", "v"}, []string{"y", "rm", "rv", "sm", "sv"}, aInt("is_test", 1), aFloat("epsilon", 1e-3), aFloat("momentum", 0.9))},
 			[]*onnxpb.ValueInfoProto{vi("x", ir.Float32, 2, 3), vi("s", ir.Float32, 3), vi("b", ir.Float32, 3), vi("m", ir.Float32, 3), vi("v", ir.Float32, 3)},
