@@ -59,15 +59,60 @@ func Gemm(threads int, transA, transB bool, m, n, k int, alpha float32, a []floa
 	GemmEp(threads, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, Epilogue{})
 }
 
-// GemmEp is Gemm followed by the epilogue, fused into the product.
+// fuseActs selects whether activations run inside asm's GEMM epilogue.
+// asm's epilogue currently applies sigmoid and tanh with a scalar float64
+// loop on every tier, which costs more than a second pass with asm's
+// vectorised kernels, so GemmEp fuses only the bias and applies the
+// activation itself. Flip this when the epilogue is vectorised.
+const fuseActs = false
+
+// GemmEp is Gemm followed by the epilogue C[i][j] = act(C[i][j] + bias[j]).
 func GemmEp(threads int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int, ep Epilogue) {
 	if m <= 0 || n <= 0 {
 		return
 	}
-	err := engine(threads).Sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc,
-		asm.Epilogue{ColBias: ep.ColBias, Act: ep.Act, Alpha: ep.Alpha})
+	aep := asm.Epilogue{ColBias: ep.ColBias, Act: ep.Act, Alpha: ep.Alpha}
+	if !fuseActs {
+		aep.Act = asm.ActNone
+	}
+	err := engine(threads).Sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, aep)
 	if err != nil {
 		panic(fmt.Sprintf("linalg: %v", err))
+	}
+	if fuseActs || ep.Act == ActNone {
+		return
+	}
+	rowsPer := max(1, 4096/n)
+	if threads <= 1 || m < 2*rowsPer {
+		actRows(c, ldc, n, 0, m, ep.Act, ep.Alpha)
+		return
+	}
+	ParallelFor(threads, m, rowsPer, func(lo, hi int) { actRows(c, ldc, n, lo, hi, ep.Act, ep.Alpha) })
+}
+
+// actRows applies act to columns [0, n) of rows [lo, hi) of c.
+func actRows(c []float32, ldc, n, lo, hi int, act Act, alpha float32) {
+	if ldc == n {
+		// Contiguous rows: one call over the whole block.
+		blk := c[lo*ldc : hi*ldc]
+		applyVec(blk, act, alpha)
+		return
+	}
+	for i := lo; i < hi; i++ {
+		applyVec(c[i*ldc:i*ldc+n], act, alpha)
+	}
+}
+
+func applyVec(x []float32, act Act, alpha float32) {
+	switch act {
+	case ActSigmoid:
+		asm.Sigmoid(x, x)
+	case ActTanh:
+		asm.Tanh(x, x)
+	case ActReLU:
+		asm.ReLU(x, x)
+	case ActLeakyReLU:
+		asm.LeakyReLU(x, x, alpha)
 	}
 }
 
