@@ -37,8 +37,9 @@
 // thread count. Plain SGD is fused into the backward pass (the weight
 // update is the weight-gradient matrix product itself).
 //
-// Matrix products go through the asm package's SGEMM with bias and
-// activation fused into the product; no mini-batch step allocates.
+// Matrix products go through the asm package's SGEMM with the bias fused
+// into the product and activations applied by asm's vectorised kernels;
+// a warm mini-batch step on one thread allocates nothing.
 //
 // # Checkpoints
 //
