@@ -55,7 +55,7 @@ func FuseMatMulAdd(g *ir.Graph) error {
 				continue
 			}
 			channels, ok := perChannel(bias.Const, out.Shape.Rank())
-			if !ok {
+			if !ok || len(channels) != out.Shape[1].Size { // a [1,1,1]-shaped bias is not per channel
 				continue
 			}
 			b := constValue(g, bias.Name+"_channel", ir.Float32Tensor([]int{len(channels)}, channels))
@@ -147,7 +147,7 @@ func FoldBatchNorm(g *ir.Graph) error {
 		}
 		x := bn.Inputs[0]
 		p, ok := prod[x]
-		if !ok || p.Domain != "" || dead[p] || soleConsumer(g, cons, x) != bn {
+		if !ok || p.Domain != "" || len(p.Inputs) < 2 || dead[p] || soleConsumer(g, cons, x) != bn {
 			continue
 		}
 		params := bn.Inputs[1:5]
