@@ -105,7 +105,7 @@ func lossRow(loss Loss, act Activation, slope float32, logits, out, target, d []
 			d[k] = e * scale
 		}
 		if act != Linear {
-			actGrad(act, slope, d, out, nil)
+			actGrad(act, slope, d, out, nil, nil)
 		}
 	case SoftmaxCrossEntropy:
 		logits = logits[:len(d)]

@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 
+	"github.com/latent-go/latent/asm"
 	"github.com/latent-go/latent/train/internal/linalg"
 )
 
@@ -66,6 +67,7 @@ type workspace struct {
 	actRows, lossRows, gradCols func(lo, hi int)
 	colsumCols                  func(lo, hi int)
 	params                      []*Param
+	tmp                         []float32 // one row of scratch for the widest layer
 	fuse                        sgdFuse
 	shared                      []bool
 }
@@ -171,6 +173,11 @@ func (n *Network) reserve(rows int) {
 		ws.rhoHat = make([]float32, n.Layers[n.Sparsity.Layer].Out)
 	}
 	ws.params = n.Params()
+	width := 0
+	for _, d := range n.Layers {
+		width = max(width, d.Out)
+	}
+	ws.tmp = make([]float32, width)
 	ws.shared = make([]bool, len(n.Layers))
 	for l, d := range n.Layers {
 		for _, o := range n.Layers {
@@ -204,9 +211,7 @@ func (n *Network) reserve(rows int) {
 		s := pa.sum[lo:hi]
 		clear(s)
 		for i := 0; i < pa.rows; i++ {
-			for j, v := range pa.src[i*c+lo : i*c+hi] {
-				s[j] += v
-			}
+			asm.Add(s, s, pa.src[i*c+lo:i*c+hi])
 		}
 	}
 	ws.gradCols = func(lo, hi int) {
@@ -214,7 +219,7 @@ func (n *Network) reserve(rows int) {
 		s := pa.sum[lo:hi]
 		clear(s)
 		for i := 0; i < pa.rows; i++ {
-			actGrad(pa.act, pa.slope, pa.dst[i*c+lo:i*c+hi], pa.h[i*c+lo:i*c+hi], s)
+			actGrad(pa.act, pa.slope, pa.dst[i*c+lo:i*c+hi], pa.h[i*c+lo:i*c+hi], s, ws.tmp[lo:hi])
 		}
 	}
 }
