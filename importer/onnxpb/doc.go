@@ -6,8 +6,14 @@
 // The schema is proto2, so scalar fields are pointers: read them with the
 // generated getters and set them with proto.Int64, proto.String and so on.
 //
+// The protobuf package is renamed from "onnx" to "latent.onnx" (see
+// gen.sh), so that latent links into one binary with other Go ONNX
+// bindings such as github.com/owulveryck/onnx-go, whose "onnx.*" message
+// registrations would otherwise collide with these at start-up. The wire
+// format is unchanged.
+//
 // Regenerate with `go generate ./importer/onnxpb` (needs protoc from
 // Debian's protobuf-compiler and protoc-gen-go v1.36.12 on PATH).
 package onnxpb
 
-//go:generate protoc -I/usr/include/onnx --go_out=. --go_opt=paths=source_relative --go_opt=Monnx.proto=github.com/latent-go/latent/importer/onnxpb onnx.proto
+//go:generate sh gen.sh
