@@ -78,6 +78,10 @@ func (e *Epilogue) isZero() bool {
 type Gemm struct {
 	k       *gemmKernels
 	threads int
+	// minWork, when positive, replaces the least work per thread (flops
+	// in the blocked path, B elements in the matrix-vector paths): tests
+	// set it to 1 to run small products on several threads.
+	minWork int
 }
 
 // NewGemm returns a Gemm that uses tier's kernels and up to threads

@@ -141,7 +141,7 @@ func (g *Gemm) run(transA, transB bool, m, n, k int, alpha float32, a []float32,
 		} else {
 			j.mode = modeGemv
 		}
-		j.threads = min(maxT, max(1, k*n/gemvElemsPerThread))
+		j.threads = min(maxT, max(1, k*n/g.work(gemvElemsPerThread)))
 	case n == 1 && !transA:
 		// One column: y[i] = A row i · op(B) column 0.
 		switch {
@@ -161,10 +161,10 @@ func (g *Gemm) run(transA, transB bool, m, n, k int, alpha float32, a []float32,
 			j.x = b[:k]
 		}
 		j.mode, j.incy = modeDot, ldc
-		j.threads = min(maxT, max(1, k*m/gemvElemsPerThread))
+		j.threads = min(maxT, max(1, k*m/g.work(gemvElemsPerThread)))
 	default:
 		j.mode = modeBlocked
-		j.plan(maxT)
+		j.plan(maxT, g.work(gemmFlopsPerThread))
 	}
 	j.exec()
 	putGemmJob(j)
@@ -172,13 +172,13 @@ func (g *Gemm) run(transA, transB bool, m, n, k int, alpha float32, a []float32,
 
 // plan chooses threads, the split and the packing of a blocked job, and
 // sizes its scratch.
-func (j *gemmJob) plan(maxT int) {
+func (j *gemmJob) plan(maxT, minFlops int) {
 	kt := j.kt
 	m, n, k := j.m, j.n, j.k
 	tm := (m + kt.mr - 1) / kt.mr
 	tn := (n + kt.nr - 1) / kt.nr
 	flops := 2 * m * n * k
-	T := min(maxT, max(1, flops/gemmFlopsPerThread), max(tm, tn))
+	T := min(maxT, max(1, flops/minFlops), max(tm, tn))
 	T = max(T, 1)
 	// Split the dimension that balances better; rows win ties because
 	// the threads then share one packed copy of B.
@@ -215,6 +215,14 @@ func (j *gemmJob) plan(maxT int) {
 		j.bbuf[1] = grow(j.bbuf[1], nc*kc)
 		j.bar.reset(T)
 	}
+}
+
+// work returns the least work per thread: def unless a test overrode it.
+func (g *Gemm) work(def int) int {
+	if g.minWork > 0 {
+		return g.minWork
+	}
+	return def
 }
 
 // exec runs the job on j.threads goroutines: the caller and helpers from

@@ -496,7 +496,7 @@ func TestSgemmThreadsDeterministic(t *testing.T) {
 	for _, tier := range Tiers() {
 		rng := rand.New(rand.NewPCG(5, 0))
 		fill := func() float32 { return rng.Float32()*2 - 1 }
-		for _, sz := range [][3]int{{300, 200, 700}, {64, 1000, 784}, {1, 1000, 784}, {1000, 1, 300}, {37, 250, 500}} {
+		for _, sz := range [][3]int{{100, 70, 300}, {16, 300, 200}, {1, 300, 200}, {300, 1, 100}, {37, 50, 100}} {
 			s := gemmShape{m: sz[0], n: sz[1], k: sz[2], alpha: 1, beta: 0.5}
 			for tr := 0; tr < 4; tr++ {
 				s.transA, s.transB = tr&1 != 0, tr&2 != 0
@@ -507,6 +507,7 @@ func TestSgemmThreadsDeterministic(t *testing.T) {
 					if err != nil {
 						t.Fatal(err)
 					}
+					g.minWork = 1 // use every thread even on these small products
 					c := c0.clone()
 					if err := g.Sgemm(s.transA, s.transB, s.m, s.n, s.k, s.alpha, a.s(), a.ld, b.s(), b.ld, s.beta, c.s(), c.ld, Epilogue{}); err != nil {
 						t.Fatal(err)
@@ -589,9 +590,10 @@ func TestSgemmErrors(t *testing.T) {
 // TestSgemmAllocs checks that warm calls allocate nothing, in every path.
 func TestSgemmAllocs(t *testing.T) {
 	for _, g := range testGemms(t, 2) {
+		g.minWork = 1 // exercise the helper goroutines
 		rng := rand.New(rand.NewPCG(6, 0))
 		fill := func() float32 { return rng.Float32() }
-		for _, sz := range [][3]int{{256, 256, 256}, {64, 500, 1000}, {1, 1000, 784}, {300, 1, 200}, {3, 5, 7}} {
+		for _, sz := range [][3]int{{100, 70, 200}, {17, 300, 100}, {1, 300, 200}, {300, 1, 200}, {3, 5, 7}} {
 			for tr := 0; tr < 4; tr++ {
 				s := gemmShape{transA: tr&1 != 0, transB: tr&2 != 0, m: sz[0], n: sz[1], k: sz[2], alpha: 1, beta: 1}
 				a, b, c := gemmOperands(s, fill)
@@ -600,7 +602,7 @@ func TestSgemmAllocs(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				allocs := testing.AllocsPerRun(20, func() {
+				allocs := testing.AllocsPerRun(10, func() {
 					if err := g.Sgemm(s.transA, s.transB, s.m, s.n, s.k, 1, a.s(), a.ld, b.s(), b.ld, 0, c.s(), c.ld, ep); err != nil {
 						t.Fatal(err)
 					}
