@@ -531,6 +531,12 @@ func (gg *graphGen) pool(x gval) (gval, bool) {
 		return y, true
 	}
 	udims[0] = -1
+	if !slices.Equal(udims, x.dims) {
+		// The pooling skipped trailing elements: indices address the
+		// pooled tensor's layout, which the unpooled shape does not have
+		// (ONNX semantics; the reference rejects out-of-range indices).
+		return y, true
+	}
 	if gg.chance(0.5) {
 		// output_shape from the pooled tensor's shape, as PyTorch exports
 		// MaxUnpool2d(output_size=x.size()): not constant until the batch
@@ -548,6 +554,53 @@ func (gg *graphGen) pool(x gval) (gval, bool) {
 		return y, true
 	}
 	return gg.result(u[0], udims), true
+}
+
+// poolUnpool is the SegNet-style pair conv_ae_unpool exports: MaxPool
+// with Indices, a shape-preserving op on the pooled values, and MaxUnpool
+// by the same window back to the input's size.
+func (gg *graphGen) poolUnpool(x gval) (gval, bool) {
+	sp := x.dims[2:]
+	r := len(sp)
+	kernel := make([]int, r)
+	strides := make([]int64, r)
+	for i := range kernel {
+		kernel[i] = gg.oneOf(2, 2, 3)
+		strides[i] = int64(kernel[i])
+		if gg.chance(0.2) {
+			strides[i] = 1
+		}
+		if sp[i] < kernel[i] || (sp[i]-kernel[i])%int(strides[i]) != 0 {
+			return x, false
+		}
+	}
+	a := ir.Attrs{"kernel_shape": ir.IntsAttr(ints64(kernel)...), "strides": ir.IntsAttr(strides...)}
+	out := gg.node("MaxPool", a, []*ir.Value{x.v}, 2)
+	if out == nil {
+		return x, false
+	}
+	pooled := make([]int, r)
+	for i := range pooled {
+		pooled[i] = (sp[i]-kernel[i])/int(strides[i]) + 1
+	}
+	y := gg.result(out[0], append([]int{-1, x.dims[1]}, pooled...))
+	switch gg.rng.IntN(3) {
+	case 0:
+		y, _ = gg.activation(y)
+	case 1:
+		y, _ = gg.batchNorm(y)
+	}
+	ins := []*ir.Value{y.v, out[1]}
+	if gg.chance(0.3) {
+		if sh := gg.node("Shape", nil, []*ir.Value{x.v}, 1); sh != nil {
+			ins = append(ins, sh[0])
+		}
+	}
+	u := gg.node("MaxUnpool", a.Clone(), ins, 1)
+	if u == nil {
+		return y, true
+	}
+	return gg.result(u[0], x.dims), true
 }
 
 // globalPool applies GlobalAveragePool or GlobalMaxPool.
@@ -1054,6 +1107,7 @@ var genOps = []genOp{
 	{"conv", 6, []int{3, 4}, (*graphGen).conv},
 	{"convtranspose", 4, []int{3, 4}, (*graphGen).convTranspose},
 	{"pool", 4, []int{3, 4}, (*graphGen).pool},
+	{"poolunpool", 2, []int{3, 4}, (*graphGen).poolUnpool},
 	{"globalpool", 1, []int{3, 4}, (*graphGen).globalPool},
 	{"resize", 3, []int{3, 4}, (*graphGen).resize},
 	{"batchnorm", 2, []int{2, 3, 4}, (*graphGen).batchNorm},
