@@ -420,7 +420,11 @@ func LoadCheckpoint(path string) (*Checkpoint, error) {
 	if err != nil {
 		return nil, err
 	}
-	l, err := buildLearner(h.Kind, h.Model)
+	var avail int64
+	for _, v := range ts {
+		avail += int64(len(v))
+	}
+	l, err := buildLearner(h.Kind, h.Model, avail)
 	if err != nil {
 		return nil, fmt.Errorf("train: checkpoint %s: %w", path, err)
 	}

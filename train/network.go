@@ -26,13 +26,13 @@ const (
 
 // Sparsity configures a sparsity penalty on the output of one layer.
 type Sparsity struct {
-	Kind SparsityKind
+	Kind SparsityKind `json:"kind"`
 	// Layer is the index in Network.Layers of the penalised layer.
-	Layer int
+	Layer int `json:"layer"`
 	// Target is rho, the target mean activation (KLSparsity only).
-	Target float32
+	Target float32 `json:"target"`
 	// Weight is the penalty's weight (beta for KL, lambda for L1).
-	Weight float32
+	Weight float32 `json:"weight"`
 }
 
 // Network is a feed-forward stack of dense layers with a loss on the last

@@ -56,10 +56,10 @@ func (k *NoiseKind) UnmarshalText(b []byte) error {
 // reconstruction is computed from x̃ and the loss always compares it with
 // the clean x.
 type Noise struct {
-	Kind NoiseKind
+	Kind NoiseKind `json:"kind"`
 	// Level is the corruption probability nu (mask, salt-and-pepper) or
 	// the standard deviation (Gaussian).
-	Level float32
+	Level float32 `json:"level"`
 }
 
 // Validate reports whether the noise parameters are in range.

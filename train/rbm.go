@@ -398,9 +398,16 @@ func (r *RBM) spec() (string, any) {
 	return "rbm", s
 }
 
-func (s rbmSpec) build() (*RBM, error) {
-	if s.Visible <= 0 || s.Hidden <= 0 || int64(s.Visible)*int64(s.Hidden) > 1<<31 || s.Chains < 0 || s.Chains > 1<<20 {
+func (s rbmSpec) build(maxElems int64) (*RBM, error) {
+	if s.Visible <= 0 || s.Hidden <= 0 || s.Visible > 1<<24 || s.Hidden > 1<<24 || s.Chains < 0 || s.Chains > 1<<20 {
 		return nil, fmt.Errorf("train: bad RBM spec %+v", s)
+	}
+	chains := int64(s.Chains)
+	if s.Persistent && chains == 0 {
+		chains = 100
+	}
+	if n := int64(s.Visible)*int64(s.Hidden) + int64(s.Visible) + int64(s.Hidden) + chains*int64(s.Visible); n > maxElems {
+		return nil, fmt.Errorf("train: RBM spec declares %d values, more than the %d available", n, maxElems)
 	}
 	r, err := NewRBM(RBMConfig{Visible: s.Visible, Hidden: s.Hidden, GaussianVisible: s.GaussianVisible,
 		GaussianHidden: s.GaussianHidden, K: s.K, Persistent: s.Persistent, Chains: s.Chains})

@@ -75,9 +75,22 @@ func (n *Network) spec() (networkSpec, error) {
 }
 
 // build returns a Network with zero parameters from the description.
-func (s networkSpec) build() (*Network, error) {
+func (s networkSpec) build(maxElems int64) (*Network, error) {
 	if len(s.Layers) == 0 || len(s.Layers) > 1<<10 {
 		return nil, fmt.Errorf("train: network spec with %d layers", len(s.Layers))
+	}
+	var total int64
+	for i, ls := range s.Layers {
+		if ls.In <= 0 || ls.Out <= 0 || ls.In > 1<<24 || ls.Out > 1<<24 {
+			return nil, fmt.Errorf("train: layer %d: bad size %dx%d", i, ls.In, ls.Out)
+		}
+		total += int64(ls.Out)
+		if ls.TiedTo < 0 {
+			total += int64(ls.In) * int64(ls.Out)
+		}
+	}
+	if total > maxElems {
+		return nil, fmt.Errorf("train: network spec declares %d parameters, more than the %d values available", total, maxElems)
 	}
 	n := &Network{Loss: s.Loss, Sparsity: s.Sparsity}
 	for i, ls := range s.Layers {
@@ -129,14 +142,17 @@ func (c *Classifier) spec() (string, any) {
 
 // buildLearner reconstructs a model with zero parameters from a
 // checkpoint's kind and model description.
-func buildLearner(kind string, raw json.RawMessage) (learner, error) {
+// maxElems bounds the parameters the description may declare (the values
+// a checkpoint file actually holds), so a hostile header cannot make it
+// allocate more.
+func buildLearner(kind string, raw json.RawMessage, maxElems int64) (learner, error) {
 	switch kind {
 	case "autoencoder":
 		var s autoencoderSpec
 		if err := json.Unmarshal(raw, &s); err != nil {
 			return nil, fmt.Errorf("train: autoencoder spec: %w", err)
 		}
-		n, err := s.Net.build()
+		n, err := s.Net.build(maxElems)
 		if err != nil {
 			return nil, err
 		}
@@ -147,7 +163,7 @@ func buildLearner(kind string, raw json.RawMessage) (learner, error) {
 		if err := json.Unmarshal(raw, &s); err != nil {
 			return nil, fmt.Errorf("train: classifier spec: %w", err)
 		}
-		n, err := s.Net.build()
+		n, err := s.Net.build(maxElems)
 		if err != nil {
 			return nil, err
 		}
@@ -158,7 +174,7 @@ func buildLearner(kind string, raw json.RawMessage) (learner, error) {
 		if err := json.Unmarshal(raw, &s); err != nil {
 			return nil, fmt.Errorf("train: rbm spec: %w", err)
 		}
-		return s.build()
+		return s.build(maxElems)
 	}
 	return nil, fmt.Errorf("train: unknown model kind %q", kind)
 }
