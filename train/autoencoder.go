@@ -212,7 +212,7 @@ func (a *Autoencoder) trainStep(idx []int, src rand.Source, opt Optimizer, threa
 func netStep(n *Network, in, target []float32, rows int, opt Optimizer, threads int) (float64, error) {
 	n.Threads = threads
 	n.forward(in, rows)
-	loss := n.lossGrad(target, rows, true)
+	loss := n.lossGrad(target, rows)
 	if math.IsNaN(loss) {
 		return loss, fmt.Errorf("loss is NaN")
 	}

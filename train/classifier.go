@@ -176,7 +176,7 @@ func (c *Classifier) evaluate(set *dataset.Set, threads int) (float64, float64, 
 		rows := min(chunk, set.N-r0)
 		oneHot(t, set.Y[r0:r0+rows], k)
 		c.Net.forward(set.X[r0*set.Dim:(r0+rows)*set.Dim], rows)
-		loss += c.Net.lossGrad(t[:rows*k], rows, false)
+		loss += c.Net.lossGrad(t[:rows*k], rows)
 		out := c.Net.ws.h[len(c.Net.Layers)-1]
 		for r := 0; r < rows; r++ {
 			if argmax(out[r*k:(r+1)*k]) != set.Y[r0+r] {

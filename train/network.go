@@ -284,7 +284,7 @@ func (n *Network) forward(x []float32, rows int) {
 // pre-activations into the last layer's d buffer. It includes the
 // sparsity penalty (once per mini-batch, scaled by rows so the returned
 // sum divided by rows is the mean loss plus the penalty).
-func (n *Network) lossGrad(target []float32, rows int, wantGrad bool) float64 {
+func (n *Network) lossGrad(target []float32, rows int) float64 {
 	ws := &n.ws
 	L := len(n.Layers)
 	last := n.Layers[L-1]
@@ -493,7 +493,7 @@ func (n *Network) Evaluate(x, target *Matrix) (float64, error) {
 	for r0 := 0; r0 < x.Rows; r0 += chunk {
 		rows := min(chunk, x.Rows-r0)
 		n.forward(x.Data[r0*x.Cols:(r0+rows)*x.Cols], rows)
-		sum += n.lossGrad(target.Data[r0*target.Cols:(r0+rows)*target.Cols], rows, false)
+		sum += n.lossGrad(target.Data[r0*target.Cols:(r0+rows)*target.Cols], rows)
 	}
 	return sum / float64(x.Rows), nil
 }
@@ -509,7 +509,7 @@ func (n *Network) Gradients(x, target *Matrix) (float64, error) {
 		return 0, fmt.Errorf("train: empty mini-batch")
 	}
 	n.forward(x.Data, x.Rows)
-	loss := n.lossGrad(target.Data, x.Rows, true)
+	loss := n.lossGrad(target.Data, x.Rows)
 	n.backward(x.Data, x.Rows, nil)
 	return loss / float64(x.Rows), nil
 }
