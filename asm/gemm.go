@@ -23,9 +23,9 @@ const (
 	ActReLU
 	// ActLeakyReLU computes x for x >= 0 and Epilogue.Alpha*x otherwise.
 	ActLeakyReLU
-	// ActSigmoid computes 1/(1+exp(-x)) to within a few float32 ulps.
+	// ActSigmoid computes 1/(1+exp(-x)) as Vec.Sigmoid does.
 	ActSigmoid
-	// ActTanh computes tanh(x) to within a few float32 ulps.
+	// ActTanh computes tanh(x) as Vec.Tanh does.
 	ActTanh
 	// ActClip computes min(max(x, Epilogue.Min), Epilogue.Max).
 	ActClip
@@ -47,9 +47,13 @@ func (a Act) String() string {
 //
 //	C[i][j] = act(C[i][j] + RowBias[i] + ColBias[j])
 //
-// where a nil bias contributes nothing. The epilogue runs on each tile of C
-// while it is still in cache, so a Gemm with bias and activation is one pass
-// over C. The zero Epilogue does nothing.
+// where a nil bias contributes nothing. The epilogue runs on each block of
+// C right after the block's last product, while it is still in cache, so a
+// Gemm with bias and activation makes one pass over C in memory. It uses
+// the same tier's Vec kernels (AddScalar for RowBias, Add for ColBias, then
+// ReLU, LeakyReLU, Sigmoid, Tanh or Clip), so a fused product equals, bit
+// for bit, the unfused product followed by those calls; their accuracy is
+// documented on Vec. The zero Epilogue does nothing.
 type Epilogue struct {
 	// ColBias, if not nil, holds n values; ColBias[j] is added to column j
 	// (the bias of a dense layer, whose output features are columns).

@@ -29,7 +29,6 @@ func avx2Kernels(mr, nr int, k gemmKernel) *gemmKernels {
 	return newGemmKernels(&gemmKernels{
 		tier: AVX2, mr: mr, nr: nr, kern: k, partialN: true,
 		gemv: gemvKernelAVX2, gemvNR: 32,
-		epi: epilogueGeneric,
 	})
 }
 
@@ -37,7 +36,6 @@ func avx512Kernels(mr, nr int, k gemmKernel) *gemmKernels {
 	return newGemmKernels(&gemmKernels{
 		tier: AVX512, mr: mr, nr: nr, kern: k, partialN: true,
 		gemv: gemvKernelAVX512, gemvNR: 64,
-		epi: epilogueGeneric,
 	})
 }
 

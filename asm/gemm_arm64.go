@@ -10,7 +10,6 @@ func gemmArchTables(t *[numTiers]*gemmKernels) {
 		tier: NEON, mr: 8, nr: 12,
 		kern: sgemmKernelNEON8x12, partialN: false,
 		gemv: gemvNEON, gemvNR: 64,
-		epi: epilogueGeneric,
 	})
 }
 

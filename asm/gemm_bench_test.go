@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"testing"
 	"time"
 
@@ -46,16 +47,23 @@ func gemmBenchData(s gemmBenchShape) (a, b, c []float32) {
 	return a, b, c
 }
 
-// benchGflops runs f under b and reports two metrics: GFLOP/s, the mean
-// over all calls, and best-GFLOP/s, from the fastest group of calls (each
-// group lasting at least ~20µs). On a machine shared with other jobs the
-// best group is the closer estimate of the code's own speed.
-func benchGflops(b *testing.B, flops float64, f func()) {
+// benchGflops runs f under b and reports GFLOP/s, the mean over all calls,
+// and best-GFLOP/s, from the fastest group of calls (each group lasting at
+// least ~20µs): on a machine shared with other jobs the best group is the
+// closer estimate of the code's own speed. When single is set (f runs on
+// the calling goroutine only) it also reports cpu-GFLOP/s, from the CPU
+// time of the calling thread, which ignores time spent descheduled.
+func benchGflops(b *testing.B, flops float64, single bool, f func()) {
+	if single {
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+	}
 	f() // warm up: scratch, workers, caches
 	t0 := time.Now()
 	f()
 	reps := max(1, int(20e-6/max(time.Since(t0).Seconds(), 1e-9)))
 	best := math.MaxFloat64
+	c0 := threadCPUTime()
 	for b.Loop() {
 		t0 := time.Now()
 		for range reps {
@@ -63,8 +71,12 @@ func benchGflops(b *testing.B, flops float64, f func()) {
 		}
 		best = min(best, time.Since(t0).Seconds())
 	}
+	cpu := (threadCPUTime() - c0).Seconds()
 	b.ReportMetric(flops*float64(reps*b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 	b.ReportMetric(flops*float64(reps)/best/1e9, "best-GFLOP/s")
+	if single && cpu > 0 {
+		b.ReportMetric(flops*float64(reps*b.N)/cpu/1e9, "cpu-GFLOP/s")
+	}
 }
 
 func (s gemmBenchShape) flops() float64 { return 2 * float64(s.m) * float64(s.n) * float64(s.k) }
@@ -85,7 +97,7 @@ func BenchmarkSgemm(b *testing.B) {
 				}
 				b.Run(fmt.Sprintf("%s/t%d/%v", tier, threads, s), func(b *testing.B) {
 					A, B, C := gemmBenchData(s)
-					benchGflops(b, s.flops(), func() {
+					benchGflops(b, s.flops(), g.Threads() == 1, func() {
 						g.Sgemm(false, false, s.m, s.n, s.k, 1, A, s.k, B, s.n, 0, C, s.n, Epilogue{})
 					})
 				})
@@ -96,7 +108,7 @@ func BenchmarkSgemm(b *testing.B) {
 		b.Run(fmt.Sprintf("gonum/t1/%v", s), func(b *testing.B) {
 			A, B, C := gemmBenchData(s)
 			impl := gonum.Implementation{}
-			benchGflops(b, s.flops(), func() {
+			benchGflops(b, s.flops(), true, func() {
 				impl.Sgemm(blas.NoTrans, blas.NoTrans, s.m, s.n, s.k, 1, A, s.k, B, s.n, 0, C, s.n)
 			})
 		})
@@ -123,7 +135,7 @@ func BenchmarkSgemmPacked(b *testing.B) {
 						b.Fatal(err)
 					}
 					ep := Epilogue{ColBias: make([]float32, s.n), Act: ActReLU}
-					benchGflops(b, s.flops(), func() {
+					benchGflops(b, s.flops(), g.Threads() == 1, func() {
 						g.SgemmPacked(false, s.m, 1, A, s.k, pb, 0, C, s.n, ep)
 					})
 				})
@@ -141,7 +153,7 @@ func BenchmarkSgemmVariant(b *testing.B) {
 			for _, s := range gemmBenchShapes {
 				b.Run(fmt.Sprintf("%s/%dx%d/%v", tier, kt.mr, kt.nr, s), func(b *testing.B) {
 					A, B, C := gemmBenchData(s)
-					benchGflops(b, s.flops(), func() {
+					benchGflops(b, s.flops(), g.Threads() == 1, func() {
 						g.Sgemm(false, false, s.m, s.n, s.k, 1, A, s.k, B, s.n, 0, C, s.n, Epilogue{})
 					})
 				})
@@ -163,10 +175,33 @@ func BenchmarkSgemmKernel(b *testing.B) {
 				for i := range a {
 					a[i] = 1
 				}
-				benchGflops(b, 2*float64(kc*kt.mr*kt.nr), func() {
+				benchGflops(b, 2*float64(kc*kt.mr*kt.nr), true, func() {
 					kt.kern(kc, &a[0], &bp[0], kt.nr, &c[0], kt.nr, 1, 1, kt.mr, kt.nr)
 				})
 			})
+		}
+	}
+}
+
+// BenchmarkSgemmBlocking sweeps the cache blocks of each tier's default
+// kernel (single thread), to choose the defaults in newGemmKernels.
+func BenchmarkSgemmBlocking(b *testing.B) {
+	for _, tier := range Tiers()[1:] {
+		for _, kc := range []int{128, 192, 256, 320, 384, 512} {
+			for _, mcRows := range []int{48, 96, 192, 384} {
+				kt := *gemmTables[tier]
+				kt.kc = kc
+				kt.mc = max(mcRows/kt.mr, 1) * kt.mr
+				g := &Gemm{k: &kt, threads: 1}
+				for _, s := range []gemmBenchShape{{1024, 1024, 1024}, {256, 1000, 784}, {64, 1000, 784}} {
+					b.Run(fmt.Sprintf("%s/kc%d/mc%d/%v", tier, kt.kc, kt.mc, s), func(b *testing.B) {
+						A, B, C := gemmBenchData(s)
+						benchGflops(b, s.flops(), true, func() {
+							g.Sgemm(false, false, s.m, s.n, s.k, 1, A, s.k, B, s.n, 0, C, s.n, Epilogue{})
+						})
+					})
+				}
+			}
 		}
 	}
 }

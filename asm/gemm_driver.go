@@ -43,6 +43,7 @@ type gemmJob struct {
 	ldc            int
 	ep             Epilogue
 	epOn           bool
+	vec            *Vec // the epilogue's elementwise kernels
 
 	threads int
 	byRows  bool // blocked: threads split rows of C (else columns)
@@ -89,7 +90,7 @@ func getGemmJob() *gemmJob {
 
 func putGemmJob(j *gemmJob) {
 	// Drop references to the caller's memory.
-	j.a, j.b, j.c, j.pb, j.x = nil, nil, nil, nil, nil
+	j.a, j.b, j.c, j.pb, j.x, j.vec = nil, nil, nil, nil, nil, nil
 	j.ep = Epilogue{}
 	gemmJobs.mu.Lock()
 	gemmJobs.free = append(gemmJobs.free, j)
@@ -111,11 +112,12 @@ func (g *Gemm) run(transA, transB bool, m, n, k int, alpha float32, a []float32,
 	}
 	kt := g.k
 	j := getGemmJob()
-	// The epilogue is used through the job's copy: passing the caller's
-	// through a kernel-table function value would make it escape.
 	j.ep, j.epOn = *ep, !ep.isZero()
+	if j.epOn {
+		j.vec = gemmVec(kt.tier)
+	}
 	if k == 0 || alpha == 0 {
-		gemmScaleC(kt, m, n, beta, c, ldc, &j.ep, j.epOn)
+		gemmScaleC(m, n, beta, c, ldc, j)
 		putGemmJob(j)
 		return
 	}
@@ -312,14 +314,15 @@ func (j *gemmJob) epilogueRow(i, c0, c1 int) {
 		return
 	}
 	var rb float32
-	if j.ep.RowBias != nil {
+	hasRow := j.ep.RowBias != nil
+	if hasRow {
 		rb = j.ep.RowBias[i]
 	}
 	var cb []float32
 	if j.ep.ColBias != nil {
 		cb = j.ep.ColBias[c0:c1]
 	}
-	j.kt.epi(j.c[i*j.ldc+c0:i*j.ldc+c1], rb, cb, &j.ep)
+	applyEpilogue(j.vec, j.c[i*j.ldc+c0:i*j.ldc+c1], hasRow, rb, cb, &j.ep)
 }
 
 func (j *gemmJob) workBlocked(t int) {
@@ -396,11 +399,14 @@ func (j *gemmJob) workBlocked(t int) {
 							kt.kern(kcb, ap, &bp[0], ldb, &w.tile[0], NR, j.alpha, 0, mrr, NR)
 							mergeTile(w.tile, NR, j.c[ci:], j.ldc, beta, mrr, nrr)
 						}
-						if last && j.epOn {
-							for i := 0; i < mrr; i++ {
-								j.epilogueRow(ic+ir+i, c0, c0+nrr)
-							}
-						}
+					}
+				}
+				if last && j.epOn {
+					// The block was just written and is still in L2:
+					// one pass of the elementwise kernels over it.
+					c0, c1 := jc+q0*NR, min(n, jc+q1*NR)
+					for i := ic; i < ic+mcb; i++ {
+						j.epilogueRow(i, c0, c1)
 					}
 				}
 			}
@@ -425,8 +431,9 @@ func mergeTile(tile []float32, ldt int, c []float32, ldc int, beta float32, mr, 
 }
 
 // gemmScaleC sets C = beta·C (C not read when beta is zero) and applies
-// the epilogue: the whole product when k or alpha is zero.
-func gemmScaleC(kt *gemmKernels, m, n int, beta float32, c []float32, ldc int, ep *Epilogue, epOn bool) {
+// j's epilogue: the whole product when k or alpha is zero.
+func gemmScaleC(m, n int, beta float32, c []float32, ldc int, j *gemmJob) {
+	ep := &j.ep
 	for i := 0; i < m; i++ {
 		row := c[i*ldc : i*ldc+n]
 		switch beta {
@@ -438,7 +445,7 @@ func gemmScaleC(kt *gemmKernels, m, n int, beta float32, c []float32, ldc int, e
 				row[jj] *= beta
 			}
 		}
-		if epOn {
+		if j.epOn {
 			var rb float32
 			if ep.RowBias != nil {
 				rb = ep.RowBias[i]
@@ -447,7 +454,7 @@ func gemmScaleC(kt *gemmKernels, m, n int, beta float32, c []float32, ldc int, e
 			if ep.ColBias != nil {
 				cb = ep.ColBias[:n]
 			}
-			kt.epi(row, rb, cb, ep)
+			applyEpilogue(j.vec, row, ep.RowBias != nil, rb, cb, ep)
 		}
 	}
 }

@@ -1,9 +1,6 @@
 package asm
 
-import (
-	"math"
-	"unsafe"
-)
+import "unsafe"
 
 // sgemmKernelGeneric is the micro-kernel every tier implements, for a tier
 // whose register tile is MR×NR (MR = 4 here; a holds MR values per step,
@@ -152,53 +149,43 @@ func gemvTGeneric(kc int, x []float32, b []float32, ldb int, y []float32, incy i
 	}
 }
 
-// epilogueGeneric applies ep to one row segment c of C whose row bias is
-// rowBias and whose column biases are colBias (nil for none):
+// applyEpilogue applies ep to one row segment c of C whose row bias is
+// rowBias (used when hasRow) and whose column biases are colBias (nil for
+// none), with the elementwise kernels of v:
 //
 //	for j := range c {
-//		c[j] = act(c[j] + rowBias + colBias[j])
+//		c[j] = act((c[j] + rowBias) + colBias[j])
 //	}
-func epilogueGeneric(c []float32, rowBias float32, colBias []float32, ep *Epilogue) {
+//
+// It makes exactly the Vec calls a caller would make after an unfused
+// product (AddScalar, Add, then the activation), so fused and unfused
+// results are bit-identical on the same tier.
+func applyEpilogue(v *Vec, c []float32, hasRow bool, rowBias float32, colBias []float32, ep *Epilogue) {
+	if hasRow {
+		v.AddScalar(c, c, rowBias)
+	}
 	if colBias != nil {
-		colBias = colBias[:len(c)]
-		for j, b := range colBias {
-			c[j] = (c[j] + rowBias) + b
-		}
-	} else if rowBias != 0 {
-		for j := range c {
-			c[j] += rowBias
-		}
+		v.Add(c, c, colBias[:len(c)])
 	}
 	switch ep.Act {
 	case ActReLU:
-		for j, v := range c {
-			if v < 0 {
-				c[j] = 0
-			}
-		}
+		v.ReLU(c, c)
 	case ActLeakyReLU:
-		for j, v := range c {
-			if v < 0 {
-				c[j] = ep.Alpha * v
-			}
-		}
+		v.LeakyReLU(c, c, ep.Alpha)
 	case ActSigmoid:
-		for j, v := range c {
-			c[j] = float32(1 / (1 + math.Exp(-float64(v))))
-		}
+		v.Sigmoid(c, c)
 	case ActTanh:
-		for j, v := range c {
-			c[j] = float32(math.Tanh(float64(v)))
-		}
+		v.Tanh(c, c)
 	case ActClip:
-		for j, v := range c {
-			if v < ep.Min {
-				v = ep.Min
-			}
-			if v > ep.Max {
-				v = ep.Max
-			}
-			c[j] = v
-		}
+		v.Clip(c, c, ep.Min, ep.Max)
 	}
+}
+
+// gemmVec returns the elementwise kernels that tier t's epilogues use.
+func gemmVec(t Tier) *Vec {
+	if v, err := VecFor(t); err == nil {
+		return v
+	}
+	v, _ := VecFor(Generic)
+	return v
 }

@@ -21,8 +21,6 @@ type gemmKernels struct {
 	gemv gemvKernel
 	// gemvNR is the widest column block gemv handles per call.
 	gemvNR int
-	// epi applies an epilogue to one row segment of C.
-	epi func(c []float32, rowBias float32, colBias []float32, ep *Epilogue)
 	// kc, mc, nc are the cache blocks: kc rows of B and columns of A per
 	// pass, mc rows of A per packed block (a multiple of mr), nc columns of
 	// B per packed block (a multiple of nr).
@@ -37,7 +35,6 @@ var gemmTables = func() (t [numTiers]*gemmKernels) {
 		tier: Generic, mr: 4, nr: 4,
 		kern: sgemmKernelGeneric, partialN: true,
 		gemv: gemvKernelGeneric, gemvNR: 64,
-		epi: epilogueGeneric,
 	})
 	gemmArchTables(&t)
 	return t
