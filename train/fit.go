@@ -38,6 +38,10 @@ type Config struct {
 	// and RBM sampling. The same seed, model, data and instruction set
 	// give bit-identical weights.
 	Seed uint64
+	// LRDecay, when in (0, 1), decays the learning rate exponentially:
+	// epoch e (1-based) trains with the optimizer's LR times
+	// LRDecay^(e-1). The optimizer's LR field is restored on return.
+	LRDecay float64
 	// NoShuffle visits the examples in order instead of reshuffling every
 	// epoch.
 	NoShuffle bool
@@ -147,6 +151,9 @@ func (c *Config) validate() error {
 	if c.BatchSize <= 0 {
 		return fmt.Errorf("train: BatchSize must be positive, have %d", c.BatchSize)
 	}
+	if !(c.LRDecay == 0 || c.LRDecay > 0 && c.LRDecay <= 1) {
+		return fmt.Errorf("train: LRDecay %v outside (0, 1]", c.LRDecay)
+	}
 	if c.Patience < 0 || c.CheckpointEvery < 0 || c.Threads < 0 || !(c.MinDelta >= 0) {
 		return fmt.Errorf("train: Patience, CheckpointEvery, Threads and MinDelta must not be negative")
 	}
@@ -210,6 +217,9 @@ func fit(ctx context.Context, l learner, trainSet, valSet *dataset.Set, cfg Conf
 		return nil, fmt.Errorf("train: %w", err)
 	}
 	nb := batches.Len()
+	lr := lrField(cfg.Optimizer)
+	baseLR := *lr
+	defer func() { *lr = baseLR }()
 	every := max(cfg.CheckpointEvery, 1)
 	monitorErr := cfg.Monitor == MonitorError
 	for st.epoch < cfg.Epochs {
@@ -217,6 +227,9 @@ func fit(ctx context.Context, l learner, trainSet, valSet *dataset.Set, cfg Conf
 			return &st.history, err
 		}
 		epoch := st.epoch + 1
+		if cfg.LRDecay > 0 {
+			*lr = float32(float64(baseLR) * math.Pow(cfg.LRDecay, float64(epoch-1)))
+		}
 		if cfg.NoShuffle {
 			batches.Reset()
 		} else {
@@ -305,4 +318,15 @@ func snapshot(params []*Param, dst [][]float32) [][]float32 {
 		dst[i] = append(dst[i][:0], p.Data...)
 	}
 	return dst
+}
+
+// lrField returns a pointer to the optimizer's learning rate.
+func lrField(o Optimizer) *float32 {
+	switch o := o.(type) {
+	case *SGD:
+		return &o.LR
+	case *Adam:
+		return &o.LR
+	}
+	return new(float32)
 }

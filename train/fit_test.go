@@ -267,3 +267,25 @@ func TestBadInput(t *testing.T) {
 		}
 	}
 }
+
+func TestLRDecay(t *testing.T) {
+	data := prototypes(7, 64, 8, 2, 0.1)
+	ae, _ := NewAutoencoder(AutoencoderConfig{Sizes: []int{8, 4}, Hidden: Sigmoid, Output: Sigmoid})
+	opt := &SGD{LR: 0.4}
+	var seen []float32
+	_, err := ae.Fit(context.Background(), data, nil, Config{Epochs: 4, BatchSize: 64, Optimizer: opt, LRDecay: 0.5,
+		Progress: func(p Progress) {
+			if p.EpochDone {
+				seen = append(seen, opt.LR)
+			}
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []float32{0.4, 0.2, 0.1, 0.05}; !slices.Equal(seen, want) {
+		t.Fatalf("learning rates per epoch %v, want %v", seen, want)
+	}
+	if opt.LR != 0.4 {
+		t.Fatalf("LR not restored: %v", opt.LR)
+	}
+}
