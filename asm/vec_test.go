@@ -264,9 +264,9 @@ func TestVecSpecials(t *testing.T) {
 	}{
 		{"Exp", (*Vec).Exp, []tc{{nan, nan}, {inf, inf}, {-inf, 0}, {0, 1}, {negz, 1}, {89, inf}, {1000, inf}, {-1000, 0}, {-110, 0},
 			{88.72, float32(math.Exp(float64(float32(88.72))))}, {-87, float32(math.Exp(-87))}, {-100, float32(math.Exp(-100))}}},
-		{"Sigmoid", (*Vec).Sigmoid, []tc{{nan, nan}, {inf, 1}, {-inf, 0}, {0, 0.5}, {negz, 0.5}, {50, 1}, {-200, 0},
+		{"Sigmoid", (*Vec).Sigmoid, []tc{{nan, nan}, {inf, 1}, {-inf, 0}, {0, 0.5}, {negz, 0.5}, {50, 1}, {17.4, 1}, {-200, 0}, {-104, 0},
 			{-100, float32(math.Exp(-100))}}},
-		{"Tanh", (*Vec).Tanh, []tc{{nan, nan}, {inf, 1}, {-inf, -1}, {0, 0}, {20, 1}, {-20, -1}, {9.1, 1}, {1e-30, 1e-30}}},
+		{"Tanh", (*Vec).Tanh, []tc{{nan, nan}, {inf, 1}, {-inf, -1}, {0, 0}, {20, 1}, {-20, -1}, {9.1, 1}, {9, 1}, {-9, -1}, {1e-30, 1e-30}}},
 		{"ReLU", (*Vec).ReLU, []tc{{nan, nan}, {inf, inf}, {-inf, 0}, {-1, 0}, {2, 2}}},
 	}
 	for _, v := range vecTiers(t) {
@@ -280,7 +280,12 @@ func TestVecSpecials(t *testing.T) {
 					d := make([]float32, n)
 					c.f(v, d, x)
 					for i := range d {
-						if !same(d[i], tc.want) && !(ulpErr(d[i], float64(tc.want)) <= 2) {
+						// Saturated values (0, ±1, ±Inf, NaN) must be exact;
+						// others are float64 references rounded once, so allow
+						// the stated error.
+						w := tc.want
+						exact := w == 0 || w == 1 || w == -1 || w != w || math.IsInf(float64(w), 0)
+						if !same(d[i], w) && (exact || ulpErr(d[i], float64(w)) > 2.5) {
 							t.Fatalf("%s/%s(%v) n=%d: [%d] = %v, want %v", v.Tier(), c.name, tc.x, n, i, d[i], tc.want)
 						}
 					}
@@ -383,13 +388,13 @@ func sweepULP(v *Vec, c accuracyCase, step uint32) (worst float64, at float32) {
 
 // TestActivationAccuracy measures the largest error of Exp, Sigmoid and
 // Tanh against float64 math over a dense sweep of float32 inputs (every
-// 61st bit pattern of the whole interesting range: about 36 million
+// 127th bit pattern of the whole interesting range: about 17 million
 // inputs per function) and fails if it exceeds the bound stated in the doc
 // comments. Set LATENT_EXHAUSTIVE=1 to check every float32 instead
 // (minutes). The generic tier equals the others bit for bit
 // (TestVecTiers), so the best tier is measured.
 func TestActivationAccuracy(t *testing.T) {
-	step := uint32(61)
+	step := uint32(127)
 	if testing.Short() {
 		step = 997
 	}
