@@ -176,17 +176,18 @@ func (v *Vec) Exp(dst, x []float32) { v.unary("Exp", v.k.exp, dst, x) }
 // Sigmoid sets dst[i] = 1 / (1 + e^-x[i]), computed as
 // (x<0 ? e : 1) / (1+e) with e = Exp(-|x|), so neither tail overflows or
 // loses relative accuracy. Maximum error against float64 1/(1+exp(-x)),
-// measured over every float32 input: 2.402 ulp (at x = -4.157294); the test's bound is
-// 2.5 ulp. sigmoid(+Inf) = 1 and x >= 17.4 give exactly 1; sigmoid(-Inf) =
-// 0 and very negative x decay through the subnormals to 0 (x < -103.3);
-// NaN stays NaN.
+// measured over every float32 input: 2.402 ulp (at x = -4.157294); the
+// test's bound is 2.5 ulp. sigmoid(+Inf) = 1 and x >= 17.4 give exactly
+// 1; sigmoid(-Inf) = 0 and very negative x decay through the subnormals
+// to 0 (x < -103.97); NaN stays NaN.
 func (v *Vec) Sigmoid(dst, x []float32) { v.unary("Sigmoid", v.k.sigmoid, dst, x) }
 
 // Tanh sets dst[i] = tanh(x[i]): an odd polynomial (Cephes tanhf) for
 // |x| < 0.625 and (1-e)/(1+e) with e = Exp(-2|x|) above, with the sign
 // of x. Maximum error against float64 math.Tanh, measured over every
-// float32 input: 1.509 ulp (at x = 1.2711887); the test's bound is 2 ulp. tanh(±Inf) = ±1
-// and |x| >= 9 gives exactly ±1; tanh(-0) = -0; NaN stays NaN.
+// float32 input: 1.509 ulp (at x = 1.2711887); the test's bound is 2
+// ulp. tanh(±Inf) = ±1 and |x| >= 9 gives exactly ±1; tanh(-0) = -0;
+// NaN stays NaN.
 func (v *Vec) Tanh(dst, x []float32) { v.unary("Tanh", v.k.tanh, dst, x) }
 
 // ReLUGrad is the backward pass of ReLU: dst[i] = dy[i] where x[i] > 0,
