@@ -42,6 +42,12 @@ func fma32(a, b, c float32) float32 {
 	p := float64(a) * float64(b) // exact: 24+24 significant bits
 	s := p + float64(c)
 	f := float32(s)
+	// Fast path: s is not halfway between two normal float32 values (its
+	// low 29 significand bits are not exactly 1000...0), so rounding it
+	// to float32 is the correctly rounded result.
+	if bits := math.Float64bits(s); bits&(1<<29-1) != 1<<28 && bits&(0x7ff<<52) >= (1023-126)<<52 {
+		return f
+	}
 	if float64(f) == s || math.IsInf(s, 0) || s != s {
 		return f
 	}
