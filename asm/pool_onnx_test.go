@@ -161,11 +161,12 @@ func readTensor(path string) (*onnxTensor, error) {
 }
 
 type onnxNode struct {
-	op    string
-	ints  map[string][]int
-	strs  map[string]string
-	flts  map[string]float32
-	nodes int
+	op     string
+	inputs []string // node input names; "" for an omitted optional input
+	ints   map[string][]int
+	strs   map[string]string
+	flts   map[string]float32
+	nodes  int
 }
 
 func readNode(path string) (*onnxNode, error) {
@@ -197,6 +198,8 @@ func readNode(path string) (*onnxNode, error) {
 			}
 			for _, f := range node {
 				switch f.num {
+				case 1:
+					nd.inputs = append(nd.inputs, string(f.b))
 				case 4:
 					nd.op = string(f.b)
 				case 5:
