@@ -33,20 +33,37 @@ type Options struct {
 	// switching to the next (default: as many as take about 5 ms, at most
 	// 25, at least 1).
 	Chunk int
+	// ThreadCPU also measures the CPU time of the calling OS thread over
+	// each run (Linux only; Samples.CPU stays empty elsewhere), less the
+	// cost of reading the clock, calibrated first. The measuring goroutine
+	// is locked to its thread. For runners that compute
+	// on the calling thread only (one intra-op thread), this is their run
+	// time without the time other processes held the core: a measure that
+	// a busy machine barely disturbs.
+	ThreadCPU bool
+}
+
+// Samples are one runner's measurements.
+type Samples struct {
+	// Wall holds the wall-clock time of every timed run.
+	Wall []time.Duration
+	// CPU holds the calling thread's CPU time of every timed run (with
+	// Options.ThreadCPU).
+	CPU []time.Duration
 }
 
 // Chunk switches cost a little cache warmth; runs this short get one untimed
 // settling run after each switch.
 const settleBelow = 2 * time.Millisecond
 
-// Measure times runs of every runner and returns the durations, one slice
-// per runner with the same length. The runners take turns in chunks of
+// Measure times runs of every runner and returns the samples, one per
+// runner, each with the same number of runs. The runners take turns in chunks of
 // consecutive runs, the order of the turns reversed every round (A B, B A,
 // A B, ...), so that a slow period of the machine — other processes on the
 // same cores — hits all runners alike instead of whichever ran then. After
 // a switch, runners faster than 2 ms get one untimed run so that the timed
 // ones do not pay for the other runner's cache footprint.
-func Measure(ctx context.Context, runners []Runner, opts Options) ([][]time.Duration, error) {
+func Measure(ctx context.Context, runners []Runner, opts Options) ([]Samples, error) {
 	if len(runners) == 0 {
 		return nil, errors.New("bench: no runners")
 	}
@@ -92,13 +109,19 @@ func Measure(ctx context.Context, runners []Runner, opts Options) ([][]time.Dura
 		}
 	}
 
-	out := make([][]time.Duration, len(runners))
+	out := make([]Samples, len(runners))
 	for i := range out {
-		out[i] = make([]time.Duration, 0, iters)
+		out[i].Wall = make([]time.Duration, 0, iters)
+	}
+	cpuOK, cpuCost := false, time.Duration(0)
+	if opts.ThreadCPU {
+		goruntime.LockOSThread()
+		defer goruntime.UnlockOSThread()
+		cpuCost, cpuOK = threadCPUCost()
 	}
 	goruntime.GC()
 	order := make([]int, len(runners))
-	for round := 0; len(out[0]) < iters; round++ {
+	for round := 0; len(out[0].Wall) < iters; round++ {
 		for i := range order {
 			order[i] = i
 		}
@@ -112,15 +135,25 @@ func Measure(ctx context.Context, runners []Runner, opts Options) ([][]time.Dura
 					return nil, fmt.Errorf("runner %d: %w", i, err)
 				}
 			}
-			n := min(chunk, iters-len(out[i]))
+			n := min(chunk, iters-len(out[i].Wall))
 			for k := 0; k < n; k++ {
+				var c0, c1 time.Duration
+				if cpuOK {
+					c0, _ = threadCPU()
+				}
 				t0 := time.Now()
 				err := r.Run(ctx)
 				d := time.Since(t0)
-				if err != nil {
-					return nil, fmt.Errorf("runner %d, run %d: %w", i, len(out[i]), err)
+				if cpuOK {
+					c1, _ = threadCPU()
 				}
-				out[i] = append(out[i], d)
+				if err != nil {
+					return nil, fmt.Errorf("runner %d, run %d: %w", i, len(out[i].Wall), err)
+				}
+				out[i].Wall = append(out[i].Wall, d)
+				if cpuOK {
+					out[i].CPU = append(out[i].CPU, max(c1-c0-cpuCost, 0))
+				}
 			}
 		}
 		if err := ctx.Err(); err != nil {
@@ -128,6 +161,25 @@ func Measure(ctx context.Context, runners []Runner, opts Options) ([][]time.Dura
 		}
 	}
 	return out, nil
+}
+
+// threadCPUCost returns the thread CPU time that reading the thread's CPU
+// clock around a run adds to the reading (the median of back-to-back
+// readings with the wall-clock reads in between), and whether the clock
+// works.
+func threadCPUCost() (time.Duration, bool) {
+	if _, ok := threadCPU(); !ok {
+		return 0, false
+	}
+	d := make([]time.Duration, 201)
+	for i := range d {
+		c0, _ := threadCPU()
+		t0 := time.Now()
+		_ = time.Since(t0)
+		c1, _ := threadCPU()
+		d[i] = c1 - c0
+	}
+	return median(d), true
 }
 
 // Stats summarise a sample of run times.

@@ -133,6 +133,7 @@ func (r *Report) Markdown() []byte {
 	}
 	w("\n")
 
+	r.cpuSection(&b, models, batches)
 	if r.Bandwidth != nil && r.BoundModel != "" {
 		r.boundSection(&b)
 	}
@@ -200,6 +201,44 @@ func (r *Report) Markdown() []byte {
 	return b.Bytes()
 }
 
+// cpuSection renders the one-thread cells measured in thread CPU time.
+func (r *Report) cpuSection(b *bytes.Buffer, models []string, batches []int) {
+	w := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
+	any := false
+	for _, x := range r.Results {
+		if x.CPUMedianUS > 0 && x.ORTCPUMedianUS > 0 {
+			any = true
+		}
+	}
+	if !any {
+		return
+	}
+	w("### One thread, in thread CPU time\n\n")
+	w("With one intra-op thread both engines compute on the calling thread, so its CPU time per run (`CLOCK_THREAD_CPUTIME_ID` read around every run, less the calibrated cost of reading it; median over runs) is the run time minus the time other processes held the core. On a shared machine it is the steadier comparison; the wall-clock medians above include preemption, which penalises the longer-running engine more than in proportion.\n\n")
+	w("| model |")
+	for _, bt := range batches {
+		w(" b=%d T=1 latent cpu µs | ORT cpu µs | ratio |", bt)
+	}
+	w("\n|---|")
+	for range batches {
+		w("--:|--:|--:|")
+	}
+	w("\n")
+	for _, m := range models {
+		w("| %s |", m)
+		for _, bt := range batches {
+			x := r.find(m, bt, 1)
+			if x == nil || x.CPUMedianUS <= 0 {
+				w(" – | – | – |")
+				continue
+			}
+			w(" %s | %s | %s |", us(x.CPUMedianUS), us(x.ORTCPUMedianUS), ratio(x.CPURatio))
+		}
+		w("\n")
+	}
+	w("\n")
+}
+
 func (r *Report) boundSection(b *bytes.Buffer) {
 	w := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
 	bw := r.Bandwidth
@@ -213,16 +252,21 @@ func (r *Report) boundSection(b *bytes.Buffer) {
 		"One core's read bandwidth over a buffer of that size, best of %d passes: %.1f GB/s with a plain Go loop (8-byte loads), %.1f GB/s with latent's vectorised `asm.Max` (%s). "+
 		"At %.1f GB/s the weights take **%s µs** to read; the target is 1.2× that, %s µs.\n\n",
 		mb(x.WeightBytes), x.WeightBytes, bw.Passes, bw.GoLoop, bw.Vector, r.Machine.Kernels, bw.Best(), us(Micros(bound)), us(1.2*Micros(bound)))
-	w("| engine | T | median µs | × bound |\n|---|--:|--:|--:|\n")
+	w("| engine | T | measure | µs | × bound |\n|---|--:|---|--:|--:|\n")
 	for _, th := range []int{1, 2} {
 		y := r.find(r.BoundModel, 1, th)
 		if y == nil {
 			continue
 		}
-		w("| latent | %d | %s | %.2f |\n", th, us(y.MedianUS), y.MedianUS/Micros(bound))
-		if y.ORTMedianUS > 0 {
-			w("| ONNX Runtime | %d | %s | %.2f |\n", th, us(y.ORTMedianUS), y.ORTMedianUS/Micros(bound))
+		row := func(engine, measure string, v float64) {
+			if v > 0 {
+				w("| %s | %d | %s | %s | %.2f |\n", engine, th, measure, us(v), v/Micros(bound))
+			}
 		}
+		row("latent", "wall median", y.MedianUS)
+		row("latent", "thread CPU", y.CPUMedianUS)
+		row("ONNX Runtime", "wall median", y.ORTMedianUS)
+		row("ONNX Runtime", "thread CPU", y.ORTCPUMedianUS)
 	}
 	w("\n")
 }
@@ -289,7 +333,12 @@ func kb(n int) string {
 	return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
 }
 
-func mb(n int) string { return fmt.Sprintf("%.2f MB", float64(n)/1e6) }
+func mb(n int) string {
+	if n < 1e6 {
+		return fmt.Sprintf("%.1f kB", float64(n)/1e3)
+	}
+	return fmt.Sprintf("%.2f MB", float64(n)/1e6)
+}
 
 // ReplaceSection returns doc with the text between the lines begin and end
 // replaced by body; the markers stay. If doc lacks the markers, the section

@@ -47,13 +47,24 @@ type Result struct {
 	// Ratio is latent's median over ONNX Runtime's: below 1, latent is
 	// faster.
 	Ratio float64 `json:"ratio,omitempty"`
+
+	// With one thread, the median over runs of the calling thread's CPU
+	// time per run, in microseconds: the run time without the time other
+	// processes held the core. CPURatio is latent's over ONNX Runtime's.
+	CPUMedianUS    float64 `json:"cpu_median_us,omitempty"`
+	ORTCPUMedianUS float64 `json:"ort_cpu_median_us,omitempty"`
+	CPURatio       float64 `json:"cpu_ratio,omitempty"`
 	// MaxAbsDiff is the largest |latent - ONNX Runtime| over all output
 	// elements, a check that both computed the same function.
 	MaxAbsDiff *float64 `json:"max_abs_diff,omitempty"`
 }
 
-// SetLatent fills r's latent latency fields from s.
-func (r *Result) SetLatent(s Stats) {
+// SetLatent fills r's latent latency fields from latent's samples.
+func (r *Result) SetLatent(samples Samples) {
+	s := Summarize(samples.Wall)
+	if len(samples.CPU) > 0 {
+		r.CPUMedianUS = Micros(median(samples.CPU))
+	}
 	r.Iters = s.N
 	r.MedianUS = Micros(s.Median)
 	r.P90US = Micros(s.P90)
@@ -61,8 +72,16 @@ func (r *Result) SetLatent(s Stats) {
 	r.SamplesPerS = throughput(r.Batch, s.Median)
 }
 
-// SetORT fills r's ONNX Runtime fields from s and computes the ratio.
-func (r *Result) SetORT(version string, s Stats) {
+// SetORT fills r's ONNX Runtime fields from its samples and computes the
+// ratios (SetLatent first).
+func (r *Result) SetORT(version string, samples Samples) {
+	s := Summarize(samples.Wall)
+	if len(samples.CPU) > 0 {
+		r.ORTCPUMedianUS = Micros(median(samples.CPU))
+		if r.ORTCPUMedianUS > 0 && r.CPUMedianUS > 0 {
+			r.CPURatio = r.CPUMedianUS / r.ORTCPUMedianUS
+		}
+	}
 	r.ORTVersion = version
 	r.ORTMedianUS = Micros(s.Median)
 	r.ORTP90US = Micros(s.P90)

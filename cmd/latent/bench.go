@@ -134,13 +134,13 @@ func benchOne(m *bench.Model, inputs []*ir.Tensor, batch, threads int, o benchOp
 	}
 	defer lr.Close()
 	samples, err := bench.Measure(context.Background(), []bench.Runner{lr}, bench.Options{
-		Warmup: o.warmup, Iters: o.iters, Budget: o.budget, MinIters: o.minIters,
+		Warmup: o.warmup, Iters: o.iters, Budget: o.budget, MinIters: o.minIters, ThreadCPU: threads == 1,
 	})
 	if err != nil {
 		return res, fmt.Errorf("batch %d, threads %d: %w", batch, threads, err)
 	}
 	res.SetPlan(m, lr)
-	res.SetLatent(bench.Summarize(samples[0]))
+	res.SetLatent(samples[0])
 	return res, nil
 }
 

@@ -224,14 +224,14 @@ func measure(m *bench.Model, batch, threads int, version string, cfg config, std
 		fmt.Fprintf(stderr, "ortbench: %s batch %d threads %d\n", m.Name, batch, threads)
 	}
 	samples, err := bench.Measure(context.Background(), []bench.Runner{lr, or}, bench.Options{
-		Warmup: cfg.warmup, Iters: cfg.iters, Budget: cfg.budget, MinIters: cfg.minIters,
+		Warmup: cfg.warmup, Iters: cfg.iters, Budget: cfg.budget, MinIters: cfg.minIters, ThreadCPU: threads == 1,
 	})
 	if err != nil {
 		return res, fmt.Errorf("%s batch %d threads %d: %w", m.Name, batch, threads, err)
 	}
 	res.SetPlan(m, lr)
-	res.SetLatent(bench.Summarize(samples[0]))
-	res.SetORT(version, bench.Summarize(samples[1]))
+	res.SetLatent(samples[0])
+	res.SetORT(version, samples[1])
 	if d, ok := bench.MaxAbsDiff(lr.Outputs(), or.Outputs()); ok {
 		res.MaxAbsDiff = &d
 	}
