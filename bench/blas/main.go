@@ -157,9 +157,9 @@ func (p *proc) close() {
 
 // engine is one column of the tables.
 type engine struct {
-	name    string // column label
-	p       *proc
-	req     request
+	name     string // column label
+	p        *proc
+	req      request
 	openblas bool
 	// only restricts the engine to some shapes.
 	only func(shape) bool
