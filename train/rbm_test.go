@@ -169,3 +169,88 @@ func TestRBMReconstructionAndFreeEnergy(t *testing.T) {
 		}
 	})
 }
+
+// TestRBMFreeEnergyDefinition checks FreeEnergy against its definition
+// F(v) = -log sum_h exp(-E(v, h)) computed by brute force from the energy
+// (enumerating binary hidden units, integrating Gaussian ones with the
+// trapezoid rule), for all four unit-type combinations. Differences
+// F(v1) - F(v2) are compared, since FreeEnergy drops constants.
+func TestRBMFreeEnergyDefinition(t *testing.T) {
+	for _, tc := range []struct{ gv, gh bool }{{false, false}, {true, false}, {false, true}, {true, true}} {
+		const V, H = 3, 2
+		r, _ := NewRBM(RBMConfig{Visible: V, Hidden: H, GaussianVisible: tc.gv, GaussianHidden: tc.gh, Seed: 3})
+		src := rand.NewPCG(4, 4)
+		for i := range r.W.Data {
+			a, _ := normalPair(src)
+			r.W.Data[i] = float32(0.5 * a)
+		}
+		for i := range r.B.Data {
+			r.B.Data[i] = float32(uniform64(src) - 0.5)
+		}
+		for i := range r.C.Data {
+			r.C.Data[i] = float32(uniform64(src) - 0.5)
+		}
+		energy := func(v, h []float64) float64 {
+			e := 0.0
+			for k := 0; k < V; k++ {
+				if tc.gv {
+					d := v[k] - float64(r.B.Data[k])
+					e += d * d / 2
+				} else {
+					e -= float64(r.B.Data[k]) * v[k]
+				}
+			}
+			for j := 0; j < H; j++ {
+				if tc.gh {
+					e += h[j] * h[j] / 2
+				}
+				e -= float64(r.C.Data[j]) * h[j]
+				for k := 0; k < V; k++ {
+					e -= h[j] * float64(r.W.Data[j*V+k]) * v[k]
+				}
+			}
+			return e
+		}
+		bruteF := func(v []float64) float64 {
+			var z float64
+			if tc.gh {
+				const lo, hi, steps = -15.0, 15.0, 600
+				dh := (hi - lo) / steps
+				for a := 0; a <= steps; a++ {
+					for b := 0; b <= steps; b++ {
+						w := dh * dh
+						if a == 0 || a == steps {
+							w /= 2
+						}
+						if b == 0 || b == steps {
+							w /= 2
+						}
+						z += w * math.Exp(-energy(v, []float64{lo + float64(a)*dh, lo + float64(b)*dh}))
+					}
+				}
+			} else {
+				for m := 0; m < 1<<H; m++ {
+					h := []float64{float64(m & 1), float64(m >> 1 & 1)}
+					z += math.Exp(-energy(v, h))
+				}
+			}
+			return -math.Log(z)
+		}
+		vs := [][]float32{{1, 0, 1}, {0, 1, 1}}
+		if tc.gv {
+			vs = [][]float32{{0.3, -1.2, 0.8}, {-0.5, 0.4, 1.5}}
+		}
+		x := &Matrix{Rows: 2, Cols: V, Data: append(append([]float32(nil), vs[0]...), vs[1]...)}
+		fe, err := r.FreeEnergy(x)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b [2]float64
+		for i, v := range vs {
+			b[i] = bruteF([]float64{float64(v[0]), float64(v[1]), float64(v[2])})
+		}
+		if got, want := fe[0]-fe[1], b[0]-b[1]; math.Abs(got-want) > 1e-5 {
+			t.Errorf("gaussian visible %v hidden %v: F(v1)-F(v2) = %v, brute force %v", tc.gv, tc.gh, got, want)
+		}
+	}
+}
