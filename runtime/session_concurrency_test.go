@@ -3,8 +3,8 @@ package runtime_test
 import (
 	"context"
 	"errors"
-	"math"
 	"fmt"
+	"math"
 	"sync"
 	"testing"
 
