@@ -4,9 +4,14 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/latent-go/latent/ir"
 )
+
+// slowDecode flags inputs that take far longer than the microseconds a
+// fuzz input needs (generous: the machine is shared).
+const slowDecode = 20 * time.Second
 
 // fuzzOptions keep the fuzzer's memory small: a valid model may still hold
 // tensors as large as its own bytes.
@@ -40,7 +45,19 @@ func addSeeds(f *testing.F) {
 func FuzzDecode(f *testing.F) {
 	addSeeds(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
-		g, err := Decode(data, fuzzOptions)
+		// A watchdog turns a hang into a reported failure with its input.
+		var g *ir.Graph
+		var err error
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			g, err = Decode(data, fuzzOptions)
+		}()
+		select {
+		case <-done:
+		case <-time.After(slowDecode):
+			t.Fatalf("Decode of %d bytes did not finish in %v", len(data), slowDecode)
+		}
 		if err != nil {
 			if g != nil {
 				t.Fatal("Decode returned a graph and an error")

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -241,5 +242,25 @@ func TestHostileTensors(t *testing.T) {
 				t.Errorf("got %v, want an error naming tensor \"t\" and mentioning %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// TestLongChain imports a chain of 50,000 nodes listed in reverse order:
+// sorting must not recurse once per node.
+func TestLongChain(t *testing.T) {
+	const n = 50000
+	nodes := make([]*onnxpb.NodeProto, n)
+	prev := "x"
+	for i := 0; i < n; i++ {
+		out := "v" + strconv.Itoa(i)
+		nodes[n-1-i] = mkNode("Relu", []string{prev}, []string{out})
+		prev = out
+	}
+	g, err := Decode(marshal(t, mkModel(17, mkGraph(nodes, []*onnxpb.ValueInfoProto{vi("x", ir.Float32, 2)}, []*onnxpb.ValueInfoProto{vi(prev, ir.Float32)}))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(g.Nodes) != n || g.Nodes[0].Inputs[0].Name != "x" {
+		t.Errorf("chain not sorted: %d nodes, first reads %q", len(g.Nodes), g.Nodes[0].Inputs[0].Name)
 	}
 }
