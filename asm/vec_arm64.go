@@ -2,6 +2,8 @@
 
 package asm
 
+import "math"
+
 // archVec returns the arm64 kernel table of tier t, or nil if this
 // architecture has none for t. NEON kernels (vec_neon_arm64.s) cover the
 // hot activations and bias/scale kernels; the rest use the generic twins.
@@ -41,7 +43,57 @@ func archVec(t Tier) *vecKernels {
 	k.exp = neon2(expNEON, expGeneric)
 	k.sigmoid = neon2(sigmoidNEON, sigmoidGeneric)
 	k.tanh = neon2(tanhNEON, tanhGeneric)
+	k.sum = sumNEON
+	k.max = func(x []float32) float32 {
+		n := len(x) &^ 3
+		m := float32(math.Inf(-1))
+		if n > 0 {
+			m = maxNEON(x[:n]) // NaN if any element is NaN
+		}
+		if m != m {
+			return m
+		}
+		for _, v := range x[n:] {
+			if v != v {
+				return v
+			}
+			if v > m {
+				m = v
+			}
+		}
+		return m
+	}
+	k.expShiftSum = expShiftSumNEON
 	return &k
+}
+
+// sumNEON is sumGeneric: the NEON kernel keeps the 32 partial sums of
+// the first len(x)&^3 elements, the rest are added here, in lane order.
+func sumNEON(x []float32) float32 {
+	var s [sumLanes]float32
+	n := len(x) &^ 3
+	if n > 0 {
+		sumLanesNEON(x[:n], &s)
+	}
+	for i := n; i < len(x); i++ {
+		s[i%sumLanes] += x[i]
+	}
+	return reduceLanes(&s)
+}
+
+// expShiftSumNEON is expShiftSumGeneric, split as sumNEON is.
+func expShiftSumNEON(dst, x []float32, shift float32) float32 {
+	var s [sumLanes]float32
+	n := len(dst) &^ 3
+	if n > 0 {
+		expShiftSumLanesNEON(dst[:n], x[:n], shift, &s)
+	}
+	for i := n; i < len(dst); i++ {
+		v := exp32(x[i] - shift)
+		dst[i] = v
+		s[i%sumLanes] += v
+	}
+	return reduceLanes(&s)
 }
 
 // The NEON kernels handle len(dst) rounded down to a multiple of 4; these
@@ -158,3 +210,21 @@ func sigmoidNEON(dst, x []float32)
 //
 //go:noescape
 func tanhNEON(dst, x []float32)
+
+// sumLanesNEON adds x[i] to acc[i%32] for len(x) a multiple of 4,
+// starting from zero partial sums.
+//
+//go:noescape
+func sumLanesNEON(x []float32, acc *[32]float32)
+
+// expShiftSumLanesNEON sets dst[i] = exp32(x[i]-shift) and adds it to
+// acc[i%32] (starting from zero), for len(dst) a multiple of 4.
+//
+//go:noescape
+func expShiftSumLanesNEON(dst, x []float32, shift float32, acc *[32]float32)
+
+// maxNEON returns the largest element of x (NaN if any is NaN), for
+// len(x) a positive multiple of 4.
+//
+//go:noescape
+func maxNEON(x []float32) float32

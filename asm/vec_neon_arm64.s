@@ -564,3 +564,168 @@ tanh4:
 	B    tanh4
 tanhdone:
 	RET
+
+// FMAXV Sd, Vn.4S: d = max of the four lanes of Vn (NaN if any is NaN)
+#define FMAXV4(n, d) WORD $(0x6E30F800 | (n)<<5 | (d))
+
+// ZERO8 clears the eight lane accumulators V8-V15 (the 32 partial sums
+// of sumGeneric: V8 holds s[0:4], ..., V15 holds s[28:32]).
+#define ZERO8 \
+	VEOR V8.B16, V8.B16, V8.B16 \
+	VEOR V9.B16, V9.B16, V9.B16 \
+	VEOR V10.B16, V10.B16, V10.B16 \
+	VEOR V11.B16, V11.B16, V11.B16 \
+	VEOR V12.B16, V12.B16, V12.B16 \
+	VEOR V13.B16, V13.B16, V13.B16 \
+	VEOR V14.B16, V14.B16, V14.B16 \
+	VEOR V15.B16, V15.B16, V15.B16
+
+// STORE8 stores V8-V15 to the [32]float32 at R0.
+#define STORE8 \
+	VST1.P [V8.S4, V9.S4, V10.S4, V11.S4], 64(R0) \
+	VST1 [V12.S4, V13.S4, V14.S4, V15.S4], (R0)
+
+// SSTEP adds the next 4 elements at R1 to accumulator acc.
+#define SSTEP(acc) \
+	VLD1.P 16(R1), [V0.S4] \
+	FADD4(0, acc, acc)
+
+// func sumLanesNEON(x []float32, acc *[32]float32)
+TEXT ·sumLanesNEON(SB), NOSPLIT, $0-32
+	MOVD x_base+0(FP), R1
+	MOVD x_len+8(FP), R3
+	MOVD acc+24(FP), R0
+	ZERO8
+sum32:
+	CMP  $32, R3
+	BLT  sumtail
+	VLD1.P 64(R1), [V0.S4, V1.S4, V2.S4, V3.S4]
+	VLD1.P 64(R1), [V4.S4, V5.S4, V6.S4, V7.S4]
+	FADD4(0, 8, 8)
+	FADD4(1, 9, 9)
+	FADD4(2, 10, 10)
+	FADD4(3, 11, 11)
+	FADD4(4, 12, 12)
+	FADD4(5, 13, 13)
+	FADD4(6, 14, 14)
+	FADD4(7, 15, 15)
+	SUB  $32, R3
+	B    sum32
+sumtail:
+	// Fewer than 32 (a multiple of 4) remain: lanes 0.. in order.
+	CMP  $4, R3
+	BLT  sumdone
+	SSTEP(8)
+	CMP  $8, R3
+	BLT  sumdone
+	SSTEP(9)
+	CMP  $12, R3
+	BLT  sumdone
+	SSTEP(10)
+	CMP  $16, R3
+	BLT  sumdone
+	SSTEP(11)
+	CMP  $20, R3
+	BLT  sumdone
+	SSTEP(12)
+	CMP  $24, R3
+	BLT  sumdone
+	SSTEP(13)
+	CMP  $28, R3
+	BLT  sumdone
+	SSTEP(14)
+sumdone:
+	STORE8
+	RET
+
+// ESTEP computes exp(x - shift) for the next 4 elements at R1, stores
+// them at R0 and adds them to accumulator acc.
+#define ESTEP(acc) \
+	VLD1.P 16(R1), [V0.S4] \
+	FSUB4(31, 0, 0) \
+	CLAMP0 \
+	EXPCORE \
+	VST1.P [V2.S4], 16(R0) \
+	FADD4(2, acc, acc)
+
+// func expShiftSumLanesNEON(dst, x []float32, shift float32, acc *[32]float32)
+TEXT ·expShiftSumLanesNEON(SB), NOSPLIT, $0-64
+	MOVD  dst_base+0(FP), R0
+	MOVD  dst_len+8(FP), R3
+	MOVD  x_base+24(FP), R1
+	FMOVS shift+48(FP), F31
+	VDUP  V31.S[0], V31.S4
+	EXPCONST
+	ZERO8
+es32:
+	CMP  $32, R3
+	BLT  estail
+	ESTEP(8)
+	ESTEP(9)
+	ESTEP(10)
+	ESTEP(11)
+	ESTEP(12)
+	ESTEP(13)
+	ESTEP(14)
+	ESTEP(15)
+	SUB  $32, R3
+	B    es32
+estail:
+	CMP  $4, R3
+	BLT  esdone
+	ESTEP(8)
+	CMP  $8, R3
+	BLT  esdone
+	ESTEP(9)
+	CMP  $12, R3
+	BLT  esdone
+	ESTEP(10)
+	CMP  $16, R3
+	BLT  esdone
+	ESTEP(11)
+	CMP  $20, R3
+	BLT  esdone
+	ESTEP(12)
+	CMP  $24, R3
+	BLT  esdone
+	ESTEP(13)
+	CMP  $28, R3
+	BLT  esdone
+	ESTEP(14)
+esdone:
+	MOVD acc+56(FP), R0
+	STORE8
+	RET
+
+// func maxNEON(x []float32) float32
+TEXT ·maxNEON(SB), NOSPLIT, $0-28
+	MOVD x_base+0(FP), R1
+	MOVD x_len+8(FP), R3
+	DUPC(0xff800000, V16) // -Inf
+	VMOV V16.B16, V17.B16
+	VMOV V16.B16, V18.B16
+	VMOV V16.B16, V19.B16
+max16:
+	CMP  $16, R3
+	BLT  max4
+	VLD1.P 64(R1), [V0.S4, V1.S4, V2.S4, V3.S4]
+	FMAX4(0, 16, 16)
+	FMAX4(1, 17, 17)
+	FMAX4(2, 18, 18)
+	FMAX4(3, 19, 19)
+	SUB  $16, R3
+	B    max16
+max4:
+	CMP  $4, R3
+	BLT  maxdone
+	VLD1.P 16(R1), [V0.S4]
+	FMAX4(0, 16, 16)
+	SUB  $4, R3
+	B    max4
+maxdone:
+	FMAX4(17, 16, 16)
+	FMAX4(19, 18, 18)
+	FMAX4(18, 16, 16)
+	FMAXV4(16, 0)
+	FMOVS F0, ret+24(FP)
+	RET

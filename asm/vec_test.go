@@ -72,10 +72,15 @@ var specials = []float32{
 	1.1754944e-38, 88.72, 88.73, -87.3, -103.9, -104, 89, 0.625, -0.625, 0.6249999, 9.1, -9.1, 20, -20, 1e-3, -1e-3,
 }
 
-// fill sets x to random values on scale, with some specials mixed in.
+// fill sets x to random values on scale, with some specials mixed in
+// unless scale is negative.
 func fill(r *rand.Rand, x []float32, scale float32) {
+	finite := scale < 0
+	if finite {
+		scale = -scale
+	}
 	for i := range x {
-		if r.IntN(8) == 0 {
+		if !finite && r.IntN(8) == 0 {
 			x[i] = specials[r.IntN(len(specials))]
 		} else {
 			x[i] = (2*r.Float32() - 1) * scale
@@ -87,7 +92,7 @@ func fill(r *rand.Rand, x []float32, scale float32) {
 type vecOp struct {
 	name   string
 	inputs int     // number of input slices (besides dst)
-	scale  float32 // magnitude of random inputs
+	scale  float32 // magnitude of random inputs; negative: finite values only
 	inout  bool    // dst is also read (axpy)
 	run    func(v *Vec, dst []float32, in [][]float32) float32
 }
@@ -115,6 +120,11 @@ var vecOps = []vecOp{
 	{"TanhGrad", 2, 1, false, func(v *Vec, d []float32, in [][]float32) float32 { v.TanhGrad(d, in[0], in[1]); return 0 }},
 	{"Sum", 1, 100, false, func(v *Vec, d []float32, in [][]float32) float32 { return v.Sum(in[0]) }},
 	{"Max", 1, 100, false, func(v *Vec, d []float32, in [][]float32) float32 { return v.Max(in[0]) }},
+	// Without NaN/Inf most sums are finite, so any change of summation
+	// order shows.
+	{"SumFinite", 1, -100, false, func(v *Vec, d []float32, in [][]float32) float32 { return v.Sum(in[0]) }},
+	{"MaxFinite", 1, -100, false, func(v *Vec, d []float32, in [][]float32) float32 { return v.Max(in[0]) }},
+	{"ExpShiftSumFinite", 1, -20, false, func(v *Vec, d []float32, in [][]float32) float32 { return v.ExpShiftSum(d, in[0], 3) }},
 	{"ExpShiftSum", 1, 50, false, func(v *Vec, d []float32, in [][]float32) float32 { return v.ExpShiftSum(d, in[0], 3) }},
 	{"Softmax", 1, 50, false, func(v *Vec, d []float32, in [][]float32) float32 { v.Softmax(d, in[0]); return 0 }},
 }
