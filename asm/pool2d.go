@@ -5,6 +5,9 @@ import "math"
 // kRange returns the kernel indices [lo, hi) of one dim for which
 // base + k*d lies in [0, size), k < kn.
 func kRange(base, d, kn, size int) (lo, hi int) {
+	if base >= 0 && base+(kn-1)*d < size {
+		return 0, kn // interior window: no divisions
+	}
 	if base < 0 {
 		lo = (-base + d - 1) / d
 	}
@@ -45,8 +48,10 @@ func maxPool2D(dst []float32, indices []int64, x []float32, w *Window, planes in
 					row := (by+ki*dh)*wd + bx
 					for kj := kjLo; kj < kjHi; kj++ {
 						v := xp[row+kj*dw]
-						if v > m || mi < 0 || (v != v && m == m) {
+						if v > m {
 							m, mi = v, row+kj*dw
+						} else if mi < 0 || (v != v && m == m) {
+							m, mi = v, row+kj*dw // first element, or first NaN
 						}
 					}
 				}
