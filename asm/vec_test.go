@@ -612,3 +612,25 @@ func TestActivationGrads(t *testing.T) {
 		}
 	}
 }
+
+// TestActiveVec checks that the package-level functions use the tier
+// Active() names (LATENT_ISA or the best supported), and that VecFor
+// refuses unsupported tiers.
+func TestActiveVec(t *testing.T) {
+	if got := ActiveVec().Tier(); got != Active() {
+		t.Fatalf("ActiveVec().Tier() = %s, Active() = %s", got, Active())
+	}
+	t.Logf("active tier: %s", Active())
+	for tier := Generic; tier < numTiers; tier++ {
+		v, err := VecFor(tier)
+		if tier.Supported() != (err == nil) {
+			t.Errorf("VecFor(%s): err = %v, Supported = %v", tier, err, tier.Supported())
+		}
+		if err == nil && v.Tier() != tier {
+			t.Errorf("VecFor(%s).Tier() = %s", tier, v.Tier())
+		}
+	}
+	if _, err := VecFor(numTiers); err == nil {
+		t.Error("VecFor(numTiers): no error")
+	}
+}
