@@ -455,7 +455,7 @@ func TestReportMarkdown(t *testing.T) {
 		"| deep_ae | 150 | 200 | 0.75 | 120 | 100 | **1.20** | 3000 | 2500 | **1.20** | 1600 | 1700 | 0.94 |",
 		"| dense_ae | 20.0 | 25.0 | 0.80 | – | – | – | – | – | – | – | – | – |",
 		"Test CPU", "ONNX Runtime 1.30.0", "go1.26", "`scripts/bench-models.sh`",
-		"**113 µs**",                           // 11.35 MB at 100 GB/s
+		"**113 µs**", // 11.35 MB at 100 GB/s
 		"| latent | 1 | wall median | 150 | 1.32 |", // 150 / 113.49
 		"| 12.5 (30.0) |",
 		"0.33 |", // arena/naive
