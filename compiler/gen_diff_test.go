@@ -35,6 +35,13 @@ func prodInts(d []int) int {
 	return p
 }
 
+// padsAsKernelChance is the chance that a pooling window's end padding
+// equals its dilated kernel, so that a window may see only padding: ONNX
+// does not forbid it, ONNX Runtime rejects it ("Pad should be smaller than
+// kernel"). Zero while the compiled path fails such plans at run time (see
+// TestPoolPadsAsLargeAsKernel).
+var padsAsKernelChance = 0.0
+
 // maxPerSample bounds the elements per batch entry of every value the
 // generator builds, to keep the reference evaluator fast.
 const maxPerSample = 3000
@@ -272,6 +279,9 @@ func (gg *graphGen) windowAttrs(a ir.Attrs, kernel []int, allowAutoPad, allowDil
 		if gg.chance(0.6) {
 			pads[i] = int64(gg.rng.IntN(eff))
 			pads[i+r] = int64(gg.rng.IntN(eff))
+			if gg.chance(padsAsKernelChance) {
+				pads[i+r] = int64(eff) // a last window may see only padding
+			}
 		}
 	}
 	if gg.chance(0.8) {
@@ -429,7 +439,7 @@ func (gg *graphGen) convTranspose(x gval) (gval, bool) {
 		os := make([]int64, r)
 		for i := range os {
 			full := int(strides[i])*(sp[i]-1) + int(opad[i]) + (kernel[i]-1)*int(dil[i]) + 1
-			os[i] = int64(max(1, full-gg.rng.IntN(3)))
+			os[i] = int64(max(1, full-gg.rng.IntN(4)+1)) // full+1: negative total padding
 		}
 		a["output_shape"] = ir.IntsAttr(os...)
 	default:
@@ -795,9 +805,11 @@ func (gg *graphGen) softmax(x gval) (gval, bool) {
 	}
 	r := x.rank()
 	a := ir.Attrs{}
-	switch gg.rng.IntN(4) {
-	case 0, 1:
-	case 2:
+	switch gg.rng.IntN(9) {
+	case 0, 1, 2, 3:
+	case 4:
+		a["axis"] = ir.IntAttr(0) // across the batch
+	case 5, 6:
 		a["axis"] = ir.IntAttr(int64(r - 1))
 	default:
 		a["axis"] = ir.IntAttr(int64(1 + gg.rng.IntN(r-1)))
@@ -1093,6 +1105,47 @@ func (gg *graphGen) gemm(x gval) (gval, bool) {
 	return y, true
 }
 
+// matmulND multiplies a rank-3/4 value by a constant matrix along its last
+// axis, or (batched) by the transpose of a same-shaped value.
+func (gg *graphGen) matmulND(x gval) (gval, bool) {
+	r := x.rank()
+	last := x.dims[r-1]
+	if gg.chance(0.6) {
+		m := 1 + gg.rng.IntN(12)
+		w := gg.randn([]int{last, m}, 1/math.Sqrt(float64(last)))
+		out := gg.node("MatMul", nil, []*ir.Value{x.v, w}, 1)
+		if out == nil {
+			return x, false
+		}
+		dims := slices.Clone(x.dims)
+		dims[r-1] = m
+		return gg.result(out[0], dims), true
+	}
+	o, ok := gg.sameDims(x.dims)
+	if !ok {
+		return x, false
+	}
+	perm := make([]int64, r)
+	for i := range perm {
+		perm[i] = int64(i)
+	}
+	perm[r-1], perm[r-2] = perm[r-2], perm[r-1]
+	tr := gg.node("Transpose", ir.Attrs{"perm": ir.IntsAttr(perm...)}, []*ir.Value{o.v}, 1)
+	if tr == nil {
+		return x, false
+	}
+	dims := slices.Clone(x.dims)
+	dims[r-1] = x.dims[r-2]
+	if prodInts(dims[1:]) > maxPerSample {
+		return x, false
+	}
+	out := gg.node("MatMul", nil, []*ir.Value{x.v, tr[0]}, 1)
+	if out == nil {
+		return x, false
+	}
+	return gg.result(out[0], dims), true
+}
+
 // --- whole graphs ----------------------------------------------------------
 
 // genOp is one kind of step, with the input ranks it applies to.
@@ -1119,6 +1172,7 @@ var genOps = []genOp{
 	{"concat", 2, []int{2, 3, 4}, (*graphGen).concat},
 	{"identity", 1, []int{2, 3, 4}, (*graphGen).passThrough},
 	{"gemm", 7, []int{2}, (*graphGen).gemm},
+	{"matmulnd", 1, []int{3, 4}, (*graphGen).matmulND},
 }
 
 // randomGraph builds a random graph with up to steps operations.

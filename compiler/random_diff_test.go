@@ -385,6 +385,9 @@ func TestRandomGraphsDiff(t *testing.T) {
 			opCount[nd.Op]++
 		}
 		batches := []int{1, 2 + rng.IntN(6)}
+		if rng.IntN(10) == 0 {
+			batches[1] = []int{16, 17, 33}[rng.IntN(3)] // GEMM row tails
+		}
 		cfg := diffConfig{batches: batches, threads: []int{1, 2}, planCheck: true, kernels: kernels}
 		if only >= 0 {
 			t.Logf("graph %d (batches %v):\n%s", i, batches, graphText(g))
