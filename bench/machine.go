@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	goruntime "runtime"
+	"runtime/debug"
 	"strings"
 	"time"
 	"unsafe"
@@ -49,6 +50,33 @@ func ReadMachine() Machine {
 		}
 	}
 	return m
+}
+
+// Revision returns the VCS revision the running binary was built from,
+// with "+dirty" when the tree had uncommitted changes, or "".
+func Revision() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return ""
+	}
+	var rev, dirty string
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			if s.Value == "true" {
+				dirty = "+dirty"
+			}
+		}
+	}
+	if len(rev) > 12 {
+		rev = rev[:12]
+	}
+	if rev == "" {
+		return ""
+	}
+	return rev + dirty
 }
 
 // CPUModel returns the first processor's model name in /proc/cpuinfo text,

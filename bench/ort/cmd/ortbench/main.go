@@ -132,6 +132,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		Date:       time.Now(),
 		Machine:    bench.ReadMachine(),
 		ORTVersion: version,
+		Revision:   bench.Revision(),
 		Command:    cfg.command,
 		Warmup:     cfg.warmup,
 		Iters:      cfg.iters,
