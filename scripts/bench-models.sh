@@ -17,7 +17,8 @@
 # configuration, at most; default 300), WARMUP (default 20), BUDGET (time for
 # the timed runs of one configuration, which lowers ITERS for slow cells, but
 # never below MIN_ITERS; default 10s), MIN_ITERS (default 60), BATCHES
-# (default 1,64), THREADS (default 1,2), OUT (default BENCHMARKS.md).
+# (default 1,64), THREADS (default 1,2), OUT (default BENCHMARKS.md),
+# REVISION (the latent revision named in the section; default: the build's).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd -P)
@@ -58,6 +59,7 @@ CGO_ENABLED=1 go -C bench/ort run ./cmd/ortbench \
   --ort-lib "$lib" --batch "$BATCHES" --threads "$THREADS" \
   --iters "$ITERS" --warmup "$WARMUP" --budget "$BUDGET" --min-iters "$MIN_ITERS" \
   --json --table "$out_path" --command "scripts/bench-models.sh" \
+  ${REVISION:+--revision "$REVISION"} \
   "${paths[@]}" >out/bench-models.jsonl.tmp
 mv out/bench-models.jsonl.tmp out/bench-models.jsonl
 echo "bench-models: wrote the models section of $OUT; JSON lines in out/bench-models.jsonl" >&2

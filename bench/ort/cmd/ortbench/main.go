@@ -63,6 +63,7 @@ type config struct {
 	compileReps      int
 	bwPasses         int
 	cpuprofile       string
+	revision         string
 }
 
 func run(args []string, stdout, stderr io.Writer) error {
@@ -84,6 +85,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&cfg.command, "command", "ortbench", "with --table, the command named as the section's generator")
 	fs.IntVar(&cfg.compileReps, "compile-reps", 5, "with --table, fresh compiles per model for the compile time (fastest is reported)")
 	fs.IntVar(&cfg.bwPasses, "bw-passes", 300, "with --table, passes of the read-bandwidth measurement")
+	fs.StringVar(&cfg.revision, "revision", bench.Revision(), "with --table, the latent revision named in the section (default: the build's VCS revision)")
 	fs.StringVar(&cfg.cpuprofile, "cpuprofile", "", "write a CPU profile of the whole run to this file")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "usage: ortbench [flags] MODEL.onnx...\n\nTimes models in latent and ONNX Runtime side by side.\n\nflags:\n")
@@ -132,7 +134,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		Date:       time.Now(),
 		Machine:    bench.ReadMachine(),
 		ORTVersion: version,
-		Revision:   bench.Revision(),
+		Revision:   cfg.revision,
 		Command:    cfg.command,
 		Warmup:     cfg.warmup,
 		Iters:      cfg.iters,
