@@ -67,10 +67,13 @@ fuzz:
 fuzz-long:
 	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime 2m ./importer
 
-# Regenerate importer/onnxpb from Debian's onnx.proto (libonnx-dev,
-# protobuf-compiler, protoc-gen-go v1.36.12).
+# Regenerate importer/onnxpb from Debian's onnx.proto and the operator
+# version table from python3-onnx (needs protobuf-compiler, libonnx-dev,
+# python3-onnx), and fail if the committed files differ.
 proto:
-	$(GO) generate ./importer/onnxpb
+	$(GO) install google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.12
+	PATH="$$($(GO) env GOPATH)/bin:$$PATH" $(GO) generate ./importer/onnxpb ./importer
+	git diff --exit-code -- importer/onnxpb importer/versions_gen.go
 
 # ONNX Runtime (npm onnxruntime-node) into .cache/ort, for the exporter
 # tests and the benchmarks.
