@@ -9,7 +9,9 @@ import (
 // dimensions of one NCHW (or N x C x D1 x ... x Dk) plane, as ONNX Conv,
 // ConvTranspose, MaxPool and AveragePool describe it. Build it once with
 // NewWindow (for example when a model is compiled); the kernels that take
-// it then allocate nothing.
+// it then allocate nothing (for up to 8 spatial dims). The fields are
+// read-only once NewWindow has returned: to change the geometry, build a
+// new Window.
 //
 // Output size per dimension i (ONNX, with explicit pads):
 //

@@ -289,6 +289,9 @@ func (v *Vec) AddRowVector(dst, x, b []float32) {
 		lenPanic("AddRowVector", "x", len(x), len(dst))
 	}
 	n := len(b)
+	if len(x) == 0 {
+		return
+	}
 	if n == 0 || len(x)%n != 0 {
 		panic(fmt.Sprintf("asm: AddRowVector: len(x) = %d is not a multiple of len(b) = %d", len(x), n))
 	}
@@ -304,13 +307,13 @@ func (v *Vec) AddColVector(dst, x, b []float32) {
 	if len(x) != len(dst) {
 		lenPanic("AddColVector", "x", len(x), len(dst))
 	}
+	if len(x) == 0 {
+		return
+	}
 	if len(b) == 0 || len(x)%len(b) != 0 {
 		panic(fmt.Sprintf("asm: AddColVector: len(x) = %d is not a multiple of len(b) = %d", len(x), len(b)))
 	}
 	cols := len(x) / len(b)
-	if cols == 0 {
-		return
-	}
 	for r, bv := range b {
 		o := r * cols
 		v.k.addS(dst[o:o+cols], x[o:o+cols], bv)
@@ -336,6 +339,9 @@ func (v *Vec) ScaleShiftChannels(dst, x, scale, shift []float32, spatial int) {
 	c := len(shift)
 	if scale != nil && len(scale) != c {
 		lenPanic("ScaleShiftChannels", "scale", len(scale), c)
+	}
+	if len(x) == 0 {
+		return
 	}
 	if c == 0 || spatial <= 0 || len(x)%(c*spatial) != 0 {
 		panic(fmt.Sprintf("asm: ScaleShiftChannels: len(x) = %d is not a multiple of channels %d * spatial %d", len(x), c, spatial))
