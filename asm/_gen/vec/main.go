@@ -696,12 +696,13 @@ func main() {
 	defer os.RemoveAll(tmp)
 	tmpS, tmpGo := filepath.Join(tmp, "a.s"), filepath.Join(tmp, "a.go")
 	// avo's own flags live on flag.CommandLine; its header quotes os.Args,
-	// which is trimmed so the header does not depend on the output paths.
+	// which is set to the canonical command so the header does not depend
+	// on the output paths.
 	if err := flag.CommandLine.Parse([]string{"-out", tmpS, "-stubs", tmpGo, "-pkg", "asm"}); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
 	}
-	os.Args = os.Args[:1]
+	os.Args = []string{os.Args[0], "-out", "../../vec_gen_amd64.s", "-stubs", "../../vec_gen_amd64.go"}
 
 	ConstraintExpr("!purego")
 	isas := []*isa{{name: "AVX2", lanes: 8}, {name: "AVX512", lanes: 16, z: true}}
