@@ -1,5 +1,7 @@
 package asm
 
+//go:generate sh -c "cd _gen/vec && go run . -out ../../vec_gen_amd64.s -stubs ../../vec_gen_amd64.go"
+
 import (
 	"fmt"
 	"math"
