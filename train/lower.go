@@ -45,7 +45,7 @@ func lowerLayers(layers []*Dense, names LowerNames) (*ir.Graph, error) {
 		names.Batch = "N"
 	}
 	batch := ir.Sym(names.Batch)
-	g := &ir.Graph{Name: names.Graph}
+	g := &ir.Graph{Name: names.Graph, SourceOpset: ir.Opset}
 	x := &ir.Value{Name: names.Input, DType: ir.Float32, Shape: ir.Shape{batch, ir.D(layers[0].In)}}
 	g.Inputs = []*ir.Value{x}
 	consts := map[*Param]*ir.Value{}

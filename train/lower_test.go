@@ -11,21 +11,20 @@ import (
 	"github.com/latent-go/latent/runtime/reference"
 )
 
-// TestLowerMatchesForward lowers every kind of trained model to an
-// ir.Graph and checks that the reference evaluator's outputs match the
-// trainer's own forward pass within 1e-5.
-func TestLowerMatchesForward(t *testing.T) {
+// loweredModel is a trained model with its lowering and forward pass.
+type loweredModel struct {
+	name    string
+	lower   func() (*ir.Graph, error)
+	forward func(*Matrix) (*Matrix, error)
+	ops     []string // op types the graph must contain
+}
+
+// trainedModels trains one small model of every kind the package lowers.
+func trainedModels(t *testing.T) []loweredModel {
+	t.Helper()
 	data := prototypes(51, 300, 20, 4, 0.1)
 	ctx := context.Background()
 	tc := Config{Epochs: 2, BatchSize: 20, Optimizer: &Adam{LR: 0.01}}
-
-	type model struct {
-		name    string
-		lower   func() (*ir.Graph, error)
-		forward func(*Matrix) (*Matrix, error)
-		ops     []string // op types the graph must contain
-	}
-	var models []model
 
 	ae, _ := NewAutoencoder(AutoencoderConfig{Sizes: []int{20, 12, 6}, Hidden: Sigmoid, Output: Sigmoid, Loss: CrossEntropy, Seed: 1})
 	tied, _ := NewAutoencoder(AutoencoderConfig{Sizes: []int{20, 8}, Hidden: Tanh, Output: Linear, Loss: SquaredError, Tied: true, Seed: 2})
@@ -46,25 +45,46 @@ func TestLowerMatchesForward(t *testing.T) {
 	}
 	deep, _ := st.DeepAutoencoder()
 	rbm, _ := NewRBM(RBMConfig{Visible: 20, Hidden: 7})
-	rbm.Fit(ctx, data, nil, tc)
+	if _, err := rbm.Fit(ctx, data, nil, tc); err != nil {
+		t.Fatal(err)
+	}
+	return []loweredModel{
+		{"autoencoder", ae.Lower, ae.Reconstruct, []string{"Gemm", "Sigmoid"}},
+		{"encoder", ae.LowerEncoder, ae.Encode, []string{"Gemm", "Sigmoid"}},
+		{"tied-tanh-linear", tied.Lower, tied.Reconstruct, []string{"Gemm", "Tanh"}},
+		{"leaky-linear-code", leaky.Lower, leaky.Reconstruct, []string{"Gemm", "LeakyRelu", "Sigmoid"}},
+		{"relu", relu.Lower, relu.Reconstruct, []string{"Gemm", "Relu", "Sigmoid"}},
+		{"classifier", clf.Lower, clf.Probabilities, []string{"Gemm", "Sigmoid", "Softmax"}},
+		{"stacked-encoder", st.Lower, st.Transform, []string{"Gemm", "Sigmoid"}},
+		{"deep-autoencoder", deep.Lower, deep.Reconstruct, []string{"Gemm", "Sigmoid"}},
+		{"rbm", rbm.Lower, rbm.HiddenMeans, []string{"Gemm", "Sigmoid"}},
+	}
+}
 
-	models = append(models,
-		model{"autoencoder", ae.Lower, ae.Reconstruct, []string{"Gemm", "Sigmoid"}},
-		model{"encoder", ae.LowerEncoder, ae.Encode, []string{"Gemm", "Sigmoid"}},
-		model{"tied-tanh-linear", tied.Lower, tied.Reconstruct, []string{"Gemm", "Tanh"}},
-		model{"leaky-linear-code", leaky.Lower, leaky.Reconstruct, []string{"Gemm", "LeakyRelu", "Sigmoid"}},
-		model{"relu", relu.Lower, relu.Reconstruct, []string{"Gemm", "Relu", "Sigmoid"}},
-		model{"classifier", clf.Lower, clf.Probabilities, []string{"Gemm", "Sigmoid", "Softmax"}},
-		model{"stacked-encoder", st.Lower, st.Transform, []string{"Gemm", "Sigmoid"}},
-		model{"deep-autoencoder", deep.Lower, deep.Reconstruct, []string{"Gemm", "Sigmoid"}},
-		model{"rbm", rbm.Lower, rbm.HiddenMeans, []string{"Gemm", "Sigmoid"}},
-	)
+func testInput(rows, cols int) *Matrix {
 	src := rand.NewPCG(8, 9)
-	x := NewMatrix(13, 20)
+	x := NewMatrix(rows, cols)
 	for i := range x.Data {
 		x.Data[i] = uniform32(src)
 	}
-	for _, m := range models {
+	return x
+}
+
+// maxAbsDiff returns max |a - b| over two equally long slices.
+func maxAbsDiff(a, b []float32) float64 {
+	var worst float64
+	for i, v := range a {
+		worst = math.Max(worst, math.Abs(float64(v)-float64(b[i])))
+	}
+	return worst
+}
+
+// TestLowerMatchesForward lowers every kind of trained model to an
+// ir.Graph and checks that the reference evaluator's outputs match the
+// trainer's own forward pass within 1e-5.
+func TestLowerMatchesForward(t *testing.T) {
+	x := testInput(13, 20)
+	for _, m := range trainedModels(t) {
 		t.Run(m.name, func(t *testing.T) {
 			g, err := m.lower()
 			if err != nil {
@@ -80,18 +100,14 @@ func TestLowerMatchesForward(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			out, err := reference.Run(ctx, g, []*ir.Tensor{ir.Float32Tensor([]int{x.Rows, x.Cols}, x.Data)})
+			out, err := reference.Run(context.Background(), g, []*ir.Tensor{ir.Float32Tensor([]int{x.Rows, x.Cols}, x.Data)})
 			if err != nil {
 				t.Fatal(err)
 			}
 			if len(out) != 1 || len(out[0].F32) != len(want.Data) || out[0].Shape[0] != x.Rows || out[0].Shape[1] != want.Cols {
 				t.Fatalf("reference output shape %v, want %dx%d", out[0].Shape, x.Rows, want.Cols)
 			}
-			var worst float64
-			for i, v := range out[0].F32 {
-				worst = math.Max(worst, math.Abs(float64(v)-float64(want.Data[i])))
-			}
-			if worst > 1e-5 {
+			if worst := maxAbsDiff(out[0].F32, want.Data); worst > 1e-5 {
 				t.Fatalf("max |reference - trainer| = %g, want <= 1e-5", worst)
 			}
 		})

@@ -1,0 +1,90 @@
+package train
+
+import (
+	"context"
+	"os/exec"
+	"path/filepath"
+	"testing"
+
+	"github.com/latent-go/latent/compiler"
+	"github.com/latent-go/latent/exporter"
+	"github.com/latent-go/latent/importer"
+	"github.com/latent-go/latent/ir"
+	"github.com/latent-go/latent/runtime"
+)
+
+// onnxChecker returns a command prefix that runs onnx.checker on a file,
+// or nil when Debian's python3-onnx is not installed.
+func onnxChecker() []string {
+	py, err := exec.LookPath("/usr/bin/python3")
+	if err != nil {
+		return nil
+	}
+	if exec.Command(py, "-c", "import onnx").Run() != nil {
+		return nil
+	}
+	return []string{py, "-c", "import onnx, sys; onnx.checker.check_model(onnx.load(sys.argv[1]), full_check=True)"}
+}
+
+// TestExportImportCompile takes every lowered model through the rest of
+// the pipeline: the exporter writes ONNX (which onnx.checker accepts, when
+// python3-onnx is installed), the importer reads the same graph back, and
+// the compiled runtime program gives the trainer's outputs within 1e-5.
+func TestExportImportCompile(t *testing.T) {
+	var checker []string
+	switch {
+	case testing.Short():
+		t.Log("-short: skipping onnx.checker")
+	default:
+		if checker = onnxChecker(); checker == nil {
+			t.Log("python3-onnx not installed: skipping onnx.checker")
+		}
+	}
+	x := testInput(9, 20)
+	dir := t.TempDir()
+	for _, m := range trainedModels(t) {
+		t.Run(m.name, func(t *testing.T) {
+			g, err := m.lower()
+			if err != nil {
+				t.Fatal(err)
+			}
+			path := filepath.Join(dir, m.name+".onnx")
+			if err := exporter.Save(g, path); err != nil {
+				t.Fatal(err)
+			}
+			if checker != nil {
+				cmd := exec.Command(checker[0], append(checker[1:], path)...)
+				if out, err := cmd.CombinedOutput(); err != nil {
+					t.Fatalf("onnx.checker rejects the export: %v\n%s", err, out)
+				}
+			}
+			back, err := importer.Load(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if a, b := ir.Format(g, 0), ir.Format(back, 0); a != b {
+				t.Fatalf("import of the export differs from the lowered graph:\n%s\n---\n%s", a, b)
+			}
+			model, err := compiler.Compile(back, compiler.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			sess := runtime.NewSession(model, runtime.Options{Threads: 2})
+			defer sess.Close()
+			out, err := sess.Run(context.Background(), []*ir.Tensor{ir.Float32Tensor([]int{x.Rows, x.Cols}, x.Data)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := m.forward(x)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(out) != 1 || len(out[0].F32) != len(want.Data) {
+				t.Fatalf("runtime output shape %v, want %dx%d", out[0].Shape, want.Rows, want.Cols)
+			}
+			if worst := maxAbsDiff(out[0].F32, want.Data); worst > 1e-5 {
+				t.Fatalf("max |compiled runtime - trainer| = %g, want <= 1e-5", worst)
+			}
+		})
+	}
+}
