@@ -64,10 +64,17 @@ type graphGen struct {
 	// so no ties that two correct implementations could break
 	// differently).
 	rawInputs map[*ir.Value]bool
+	// tieProne marks values that may hold mathematically equal elements
+	// next to each other that the compiled path and the reference round
+	// differently (Resize duplicates and clamps elements; anything computed
+	// from such a value inherits the mark). MaxPool Indices feeding
+	// MaxUnpool are generated only on values without the mark: a near tie
+	// broken the other way moves an element, which no tolerance covers.
+	tieProne map[*ir.Value]bool
 }
 
 func newGraphGen(rng *rand.Rand) *graphGen {
-	return &graphGen{rng: rng, g: &ir.Graph{Name: "random"}, rejected: map[string]int{}, rawInputs: map[*ir.Value]bool{}}
+	return &graphGen{rng: rng, g: &ir.Graph{Name: "random"}, rejected: map[string]int{}, rawInputs: map[*ir.Value]bool{}, tieProne: map[*ir.Value]bool{}}
 }
 
 func (gg *graphGen) name(prefix string) string {
@@ -132,6 +139,15 @@ func (gg *graphGen) node(op string, attrs ir.Attrs, ins []*ir.Value, nout int) [
 		return nil
 	}
 	gg.g.Nodes = append(gg.g.Nodes, n)
+	ties := op == "Resize"
+	for _, v := range ins {
+		ties = ties || gg.tieProne[v]
+	}
+	if ties {
+		for _, v := range n.Outputs {
+			gg.tieProne[v] = true
+		}
+	}
 	return n.Outputs
 }
 
@@ -497,7 +513,7 @@ func (gg *graphGen) pool(x gval) (gval, bool) {
 	if !isMax && gg.chance(0.5) {
 		a["count_include_pad"] = ir.IntAttr(1)
 	}
-	withIdx := isMax && gg.chance(0.4)
+	withIdx := isMax && !gg.tieProne[x.v] && gg.chance(0.4)
 	if withIdx && r == 2 && gg.chance(0.1) {
 		a["storage_order"] = ir.IntAttr(1)
 	}
@@ -570,6 +586,9 @@ func (gg *graphGen) pool(x gval) (gval, bool) {
 // with Indices, a shape-preserving op on the pooled values, and MaxUnpool
 // by the same window back to the input's size.
 func (gg *graphGen) poolUnpool(x gval) (gval, bool) {
+	if gg.tieProne[x.v] {
+		return x, false
+	}
 	sp := x.dims[2:]
 	r := len(sp)
 	kernel := make([]int, r)
