@@ -80,7 +80,9 @@ func (e *Epilogue) isZero() bool {
 // concurrent use by several goroutines; each call borrows its own scratch
 // space, and once warm a call allocates nothing.
 type Gemm struct {
-	k       *gemmKernels
+	// vs are the tier's kernel variants (register tile shapes); each call
+	// picks the one that wastes least on its shape.
+	vs      []*gemmKernels
 	threads int
 	// minWork, when positive, replaces the least work per thread (flops
 	// in the blocked path, B elements in the matrix-vector paths): tests
@@ -97,14 +99,13 @@ func NewGemm(tier Tier, threads int) (*Gemm, error) {
 	if !tier.Supported() {
 		return nil, fmt.Errorf("asm: NewGemm: tier %s not supported by this CPU or build", tier)
 	}
-	k := gemmTables[tier]
-	if k == nil {
+	if gemmTables[tier] == nil {
 		return nil, fmt.Errorf("asm: NewGemm: no GEMM kernels for tier %s in this build", tier)
 	}
 	if threads < 0 {
 		threads = 0
 	}
-	return &Gemm{k: k, threads: threads}, nil
+	return &Gemm{vs: gemmVariants(tier), threads: threads}, nil
 }
 
 // defaultGemm serves the package-level functions.
@@ -121,7 +122,31 @@ var defaultGemm = func() *Gemm {
 func DefaultGemm() *Gemm { return defaultGemm }
 
 // Tier returns the instruction-set tier whose kernels g runs.
-func (g *Gemm) Tier() Tier { return g.k.tier }
+func (g *Gemm) Tier() Tier { return g.vs[0].tier }
+
+// pick returns the kernel variant for an m×n product: the one with the
+// least estimated time, counting the rows and columns its register tile
+// pads and its measured relative speed.
+func (g *Gemm) pick(m, n int) *gemmKernels {
+	best, bestCost := g.vs[0], 0.0
+	for i, v := range g.vs {
+		cost := float64((m+v.mr-1)/v.mr*v.mr) * float64((n+v.nr-1)/v.nr*v.nr) / v.eff
+		if i == 0 || cost < bestCost {
+			best, bestCost = v, cost
+		}
+	}
+	return best
+}
+
+// variant returns the kernel variant whose panels are nr wide, or nil.
+func (g *Gemm) variant(nr int) *gemmKernels {
+	for _, v := range g.vs {
+		if v.nr == nr {
+			return v
+		}
+	}
+	return nil
+}
 
 // Threads returns the largest number of goroutines g uses for one call.
 func (g *Gemm) Threads() int {
@@ -217,7 +242,8 @@ func (g *Gemm) PackB(transB bool, k, n int, b []float32, ldb int) (*PackedB, err
 	if err := checkMatrix("PackB", "B", br, bc, b, ldb); err != nil {
 		return nil, err
 	}
-	nr := g.k.nr
+	// The panel width suits a long run of rows (pick with a large m).
+	nr := g.pick(1<<20, n).nr
 	panels := (n + nr - 1) / nr
 	p := &PackedB{k: k, n: n, nr: nr, data: make([]float32, panels*nr*k)}
 	if k > 0 {
@@ -240,8 +266,8 @@ func (g *Gemm) SgemmPacked(transA bool, m int, alpha float32, a []float32, lda i
 	if b == nil {
 		return fmt.Errorf("%w: SgemmPacked: nil PackedB", ErrGemmArgs)
 	}
-	if b.nr != g.k.nr {
-		return fmt.Errorf("%w: SgemmPacked: PackedB layout %d, but tier %s needs %d", ErrGemmArgs, b.nr, g.k.tier, g.k.nr)
+	if g.variant(b.nr) == nil {
+		return fmt.Errorf("%w: SgemmPacked: PackedB layout %d is not one of tier %s's", ErrGemmArgs, b.nr, g.Tier())
 	}
 	if err := checkGemmArgs("SgemmPacked", transA, m, b.n, b.k, a, lda, beta, c, ldc, &ep); err != nil {
 		return err

@@ -14,27 +14,26 @@ func gemmArchTables(t *[numTiers]*gemmKernels) {
 // the default first; benchmarks compare them.
 var gemmVariantsAMD64 = map[Tier][]*gemmKernels{
 	AVX2: {
-		avx2Kernels(6, 16, sgemmKernelAVX2x6x16),
-		avx2Kernels(4, 24, sgemmKernelAVX2x4x24),
+		avx2Kernels(4, 24, 1, sgemmKernelAVX2x4x24),
+		avx2Kernels(6, 16, 0.97, sgemmKernelAVX2x6x16),
 	},
 	AVX512: {
-		avx512Kernels(12, 32, sgemmKernelAVX512x12x32),
-		avx512Kernels(14, 32, sgemmKernelAVX512x14x32),
-		avx512Kernels(6, 64, sgemmKernelAVX512x6x64),
-		avx512Kernels(8, 48, sgemmKernelAVX512x8x48),
+		avx512Kernels(6, 64, 1, sgemmKernelAVX512x6x64),
+		avx512Kernels(8, 48, 0.99, sgemmKernelAVX512x8x48),
+		avx512Kernels(12, 32, 0.95, sgemmKernelAVX512x12x32),
 	},
 }
 
-func avx2Kernels(mr, nr int, k gemmKernel) *gemmKernels {
+func avx2Kernels(mr, nr int, eff float64, k gemmKernel) *gemmKernels {
 	return newGemmKernels(&gemmKernels{
-		tier: AVX2, mr: mr, nr: nr, kern: k, partialN: true,
+		tier: AVX2, mr: mr, nr: nr, eff: eff, kern: k, partialN: true,
 		gemv: gemvKernelAVX2, gemvNR: 32,
 	})
 }
 
-func avx512Kernels(mr, nr int, k gemmKernel) *gemmKernels {
+func avx512Kernels(mr, nr int, eff float64, k gemmKernel) *gemmKernels {
 	return newGemmKernels(&gemmKernels{
-		tier: AVX512, mr: mr, nr: nr, kern: k, partialN: true,
+		tier: AVX512, mr: mr, nr: nr, eff: eff, kern: k, partialN: true,
 		gemv: gemvKernelAVX512, gemvNR: 64,
 	})
 }

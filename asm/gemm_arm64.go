@@ -8,7 +8,7 @@ import "unsafe"
 func gemmArchTables(t *[numTiers]*gemmKernels) {
 	t[NEON] = newGemmKernels(&gemmKernels{
 		tier: NEON, mr: 8, nr: 12,
-		kern: sgemmKernelNEON8x12, partialN: false,
+		kern: sgemmKernelNEON8x12, partialN: false, packedA: true,
 		gemv: gemvNEON, gemvNR: 64,
 	})
 }
@@ -17,11 +17,12 @@ func gemmArchTables(t *[numTiers]*gemmKernels) {
 func gemmVariants(t Tier) []*gemmKernels { return []*gemmKernels{gemmTables[t]} }
 
 // sgemmKernelNEON8x12 is the 8×12 NEON micro-kernel; see
-// sgemmKernelGeneric. It reads and writes all 12 columns, so edge tiles
-// go through the driver's scratch tile (partialN is false).
+// sgemmKernelGeneric. It reads A interleaved, A(i, p) at a[p*8+i]
+// (packedA; lda is unused), and reads and writes all 12 columns, so edge
+// tiles go through the driver's scratch tile (partialN is false).
 //
 //go:noescape
-func sgemmKernelNEON8x12(kc int, a, b *float32, ldb int, c *float32, ldc int, alpha, beta float32, mr, nr int)
+func sgemmKernelNEON8x12(kc int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha, beta float32, mr, nr int)
 
 // gemvKernelNEON16 is gemvKernelGeneric for exactly 16 columns.
 //

@@ -149,7 +149,7 @@ func BenchmarkSgemmPacked(b *testing.B) {
 func BenchmarkSgemmVariant(b *testing.B) {
 	for _, tier := range Tiers() {
 		for _, kt := range gemmVariants(tier) {
-			g := &Gemm{k: kt, threads: 1}
+			g := &Gemm{vs: []*gemmKernels{kt}, threads: 1}
 			for _, s := range gemmBenchShapes {
 				b.Run(fmt.Sprintf("%s/%dx%d/%v", tier, kt.mr, kt.nr, s), func(b *testing.B) {
 					A, B, C := gemmBenchData(s)
@@ -176,32 +176,91 @@ func BenchmarkSgemmKernel(b *testing.B) {
 					a[i] = 1
 				}
 				benchGflops(b, 2*float64(kc*kt.mr*kt.nr), true, func() {
-					kt.kern(kc, &a[0], &bp[0], kt.nr, &c[0], kt.nr, 1, 1, kt.mr, kt.nr)
+					kt.kern(kc, &a[0], kc, &bp[0], kt.nr, &c[0], kt.nr, 1, 1, kt.mr, kt.nr)
 				})
 			})
 		}
 	}
 }
 
-// BenchmarkSgemmBlocking sweeps the cache blocks of each tier's default
-// kernel (single thread), to choose the defaults in newGemmKernels.
+// BenchmarkSgemmBlocking sweeps the cache blocks of each tier's kernels
+// (single thread), to choose the defaults in newGemmKernels.
 func BenchmarkSgemmBlocking(b *testing.B) {
 	for _, tier := range Tiers()[1:] {
-		for _, kc := range []int{128, 192, 256, 320, 384, 512} {
-			for _, mcRows := range []int{48, 96, 192, 384} {
-				kt := *gemmTables[tier]
-				kt.kc = kc
-				kt.mc = max(mcRows/kt.mr, 1) * kt.mr
-				g := &Gemm{k: &kt, threads: 1}
-				for _, s := range []gemmBenchShape{{1024, 1024, 1024}, {256, 1000, 784}, {64, 1000, 784}} {
-					b.Run(fmt.Sprintf("%s/kc%d/mc%d/%v", tier, kt.kc, kt.mc, s), func(b *testing.B) {
-						A, B, C := gemmBenchData(s)
-						benchGflops(b, s.flops(), true, func() {
-							g.Sgemm(false, false, s.m, s.n, s.k, 1, A, s.k, B, s.n, 0, C, s.n, Epilogue{})
+		for _, v := range gemmVariants(tier) {
+			for _, kc := range []int{128, 192, 256, 320, 384, 512} {
+				for _, mcRows := range []int{72, 144, 288} {
+					kt := *v
+					kt.kc = kc
+					kt.mc = max(mcRows/kt.mr, 1) * kt.mr
+					g := &Gemm{vs: []*gemmKernels{&kt}, threads: 1}
+					for _, s := range []gemmBenchShape{{1024, 1024, 1024}, {256, 1000, 784}, {64, 1000, 784}} {
+						b.Run(fmt.Sprintf("%s/%dx%d/kc%d/mc%d/%v", tier, kt.mr, kt.nr, kt.kc, kt.mc, s), func(b *testing.B) {
+							A, B, C := gemmBenchData(s)
+							benchGflops(b, s.flops(), true, func() {
+								g.Sgemm(false, false, s.m, s.n, s.k, 1, A, s.k, B, s.n, 0, C, s.n, Epilogue{})
+							})
 						})
-					})
+					}
 				}
 			}
+		}
+	}
+}
+
+// BenchmarkSgemmKernelBlock measures each micro-kernel in the driver's
+// innermost loop: one B panel (L1) against an mc-row block of packed A
+// (L2), writing a column of C tiles with ldc = 1000: the kernel as it runs
+// in place, without packing.
+func BenchmarkSgemmKernelBlock(b *testing.B) {
+	for _, tier := range Tiers()[1:] {
+		for _, kt := range gemmVariants(tier) {
+			for _, kc := range []int{128, 256, 512} {
+				b.Run(fmt.Sprintf("%s/%dx%d/kc%d", tier, kt.mr, kt.nr, kc), func(b *testing.B) {
+					const ldc = 1000
+					tiles := max(288/kt.mr, 1)
+					a := make([]float32, tiles*kc*kt.mr)
+					bp := make([]float32, kc*kt.nr)
+					c := make([]float32, tiles*kt.mr*ldc)
+					benchGflops(b, 2*float64(tiles*kc*kt.mr*kt.nr), true, func() {
+						for t := 0; t < tiles; t++ {
+							kt.kern(kc, &a[t*kc*kt.mr], kc, &bp[0], kt.nr, &c[t*kt.mr*ldc], ldc, 1, 1, kt.mr, kt.nr)
+						}
+					})
+				})
+			}
+		}
+	}
+}
+
+// BenchmarkPack measures the packing routines in GB/s of packed output.
+func BenchmarkPack(b *testing.B) {
+	const m, n, k = 256, 1000, 784
+	A, B, _ := gemmBenchData(gemmBenchShape{m, n, k})
+	for _, kt := range []*gemmKernels{gemmTables[Best()]} {
+		kc := 196
+		dst := make([]float32, (m+kt.mr)*kc+(n+kt.nr)*kc)
+		for _, tr := range []bool{false, true} {
+			b.Run(fmt.Sprintf("A/%dx%d/trans=%v", kt.mr, kt.nr, tr), func(b *testing.B) {
+				lda := k
+				if tr {
+					lda = m
+				}
+				for b.Loop() {
+					packARows(tr, A, lda, 0, m, 0, kc, kt.mr, dst)
+				}
+				b.ReportMetric(float64(m*kc*4)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GB/s")
+			})
+			b.Run(fmt.Sprintf("B/%dx%d/trans=%v", kt.mr, kt.nr, tr), func(b *testing.B) {
+				ldb := n
+				if tr {
+					ldb = k
+				}
+				for b.Loop() {
+					packBPanels(tr, B, ldb, 0, kc, 0, n, kt.nr, dst)
+				}
+				b.ReportMetric(float64(n*kc*4)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GB/s")
+			})
 		}
 	}
 }

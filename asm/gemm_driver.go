@@ -48,6 +48,7 @@ type gemmJob struct {
 	threads int
 	byRows  bool // blocked: threads split rows of C (else columns)
 	direct  bool // blocked: micro-kernels read B in place (no packing)
+	directA bool // blocked: micro-kernels read A in place (no packing)
 	shareB  bool // blocked: threads pack B together, with a barrier
 
 	// Matrix-vector modes: x is the vector, rows (dot) or columns (gemv)
@@ -64,7 +65,8 @@ type gemmJob struct {
 
 // gemmWorkspace is one thread's private scratch.
 type gemmWorkspace struct {
-	abuf []float32 // packed A block
+	abuf  []float32 // packed A block
+	atile []float32 // the last, partial tile of A when A is read in place
 	bbuf []float32 // B panels when not shared
 	tile []float32 // MR×NR edge tile
 }
@@ -110,7 +112,12 @@ func (g *Gemm) run(transA, transB bool, m, n, k int, alpha float32, a []float32,
 	if m == 0 || n == 0 {
 		return
 	}
-	kt := g.k
+	var kt *gemmKernels
+	if pb != nil {
+		kt = g.variant(pb.nr)
+	} else {
+		kt = g.pick(m, n)
+	}
 	j := getGemmJob()
 	j.ep, j.epOn = *ep, !ep.isZero()
 	if j.epOn {
@@ -188,6 +195,7 @@ func (j *gemmJob) plan(maxT, minFlops int) {
 	effC := float64(tn) / float64(T*((tn+T-1)/T))
 	j.byRows = effR >= 0.95*effC
 	j.direct = j.pb == nil && !j.transB && m <= kt.mc && m <= 4*kt.mr
+	j.directA = !kt.packedA && !j.transA
 	j.shareB = j.pb == nil && !j.direct && j.byRows && T > 1
 	j.threads = T
 
@@ -203,7 +211,10 @@ func (j *gemmJob) plan(maxT, minFlops int) {
 	mc := min(kt.mc, (rowsPerT+kt.mr-1)/kt.mr*kt.mr)
 	for t := 0; t < T; t++ {
 		w := &j.ws[t]
-		w.abuf = grow(w.abuf, mc*kc)
+		if !j.directA {
+			w.abuf = grow(w.abuf, mc*kc)
+		}
+		w.atile = grow(w.atile, kt.mr*kc)
 		w.tile = grow(w.tile, kt.mr*kt.nr)
 		switch {
 		case j.direct:
@@ -379,7 +390,25 @@ func (j *gemmJob) workBlocked(t int) {
 			}
 			for ic := r0; ic < r1; ic += kt.mc {
 				mcb := min(kt.mc, r1-ic)
-				packA(j.transA, j.a, j.lda, ic, mcb, pc, kcb, MR, w.abuf)
+				// A tile ir starts at abase[ir*astep] with rows alda apart.
+				var abase []float32
+				var astep, alda int
+				switch {
+				case j.directA:
+					abase, astep, alda = j.a[ic*j.lda+pc:], j.lda, j.lda
+					if mcb%MR != 0 {
+						// The kernel reads MR rows: copy the last,
+						// partial tile so none is read past A's end.
+						ir := mcb / MR * MR
+						packARows(false, j.a, j.lda, ic+ir, mcb-ir, pc, kcb, MR, w.atile)
+					}
+				case kt.packedA:
+					packAInterleaved(j.transA, j.a, j.lda, ic, mcb, pc, kcb, MR, w.abuf)
+					abase, astep, alda = w.abuf, kcb, MR
+				default:
+					packARows(j.transA, j.a, j.lda, ic, mcb, pc, kcb, MR, w.abuf)
+					abase, astep, alda = w.abuf, kcb, kcb
+				}
 				for q := q0; q < q1; q++ {
 					c0 := jc + q*NR
 					nrr := min(NR, n-c0)
@@ -391,12 +420,15 @@ func (j *gemmJob) workBlocked(t int) {
 					}
 					for ir := 0; ir < mcb; ir += MR {
 						mrr := min(MR, mcb-ir)
-						ap := &w.abuf[ir*kcb]
+						ap, lda := &abase[ir*astep], alda
+						if j.directA && mrr < MR {
+							ap, lda = &w.atile[0], kcb
+						}
 						ci := (ic+ir)*j.ldc + c0
 						if nrr == NR || kt.partialN {
-							kt.kern(kcb, ap, &bp[0], ldb, &j.c[ci], j.ldc, j.alpha, beta, mrr, nrr)
+							kt.kern(kcb, ap, lda, &bp[0], ldb, &j.c[ci], j.ldc, j.alpha, beta, mrr, nrr)
 						} else {
-							kt.kern(kcb, ap, &bp[0], ldb, &w.tile[0], NR, j.alpha, 0, mrr, NR)
+							kt.kern(kcb, ap, lda, &bp[0], ldb, &w.tile[0], NR, j.alpha, 0, mrr, NR)
 							mergeTile(w.tile, NR, j.c[ci:], j.ldc, beta, mrr, nrr)
 						}
 					}

@@ -2,14 +2,13 @@ package asm
 
 import "unsafe"
 
-// sgemmKernelGeneric is the micro-kernel every tier implements, for a tier
-// whose register tile is MR×NR (MR = 4 here; a holds MR values per step,
-// zero-padded past the last row). It computes, for i < mr <= MR and
-// j < nr <= NR,
+// sgemmKernelGeneric is the micro-kernel every tier implements, for a
+// tier whose register tile is MR×NR (MR = 4 here). It computes, for
+// i < mr <= MR and j < nr <= NR,
 //
 //	var s float32
 //	for p := 0; p < kc; p++ {
-//		s += a[p*MR+i] * b[p*ldb+j]
+//		s += a[i*lda+p] * b[p*ldb+j]
 //	}
 //	if beta == 0 {
 //		c[i*ldc+j] = alpha * s
@@ -18,22 +17,34 @@ import "unsafe"
 //	}
 //
 // Assembly kernels fuse the multiply-adds, so their sums differ from this
-// loop by float32 rounding only. kc >= 1.
-func sgemmKernelGeneric(kc int, a, b *float32, ldb int, c *float32, ldc int, alpha, beta float32, mr, nr int) {
+// loop by float32 rounding only; they may read all MR rows of A (and, when
+// the tier's partialN is false, all NR columns of B) whatever mr and nr
+// are. A tier whose packedA is set reads a[p*MR+i] instead of
+// a[i*lda+p]. kc >= 1.
+func sgemmKernelGeneric(kc int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha, beta float32, mr, nr int) {
 	const MR = 4
-	as := unsafe.Slice(a, kc*MR)
+	as := unsafe.Slice(a, (mr-1)*lda+kc)
 	bs := unsafe.Slice(b, (kc-1)*ldb+nr)
 	cs := unsafe.Slice(c, (mr-1)*ldc+nr)
+	// Rows past mr repeat row 0: they are computed and dropped.
+	var r [MR][]float32
+	for i := range r {
+		ii := i
+		if ii >= mr {
+			ii = 0
+		}
+		r[i] = as[ii*lda : ii*lda+kc]
+	}
 	for j0 := 0; j0 < nr; j0 += 4 {
 		w := min(4, nr-j0)
 		var acc [MR][4]float32
 		if w == 4 {
 			var c00, c01, c02, c03, c10, c11, c12, c13 float32
 			var c20, c21, c22, c23, c30, c31, c32, c33 float32
-			for p := 0; p < kc; p++ {
-				ap := as[p*MR : p*MR+4 : p*MR+4]
+			r0, r1, r2, r3 := r[0], r[1][:len(r[0])], r[2][:len(r[0])], r[3][:len(r[0])]
+			for p := range r0 {
 				bp := bs[p*ldb+j0 : p*ldb+j0+4 : p*ldb+j0+4]
-				a0, a1, a2, a3 := ap[0], ap[1], ap[2], ap[3]
+				a0, a1, a2, a3 := r0[p], r1[p], r2[p], r3[p]
 				b0, b1, b2, b3 := bp[0], bp[1], bp[2], bp[3]
 				c00 += a0 * b0
 				c01 += a0 * b1
@@ -56,7 +67,7 @@ func sgemmKernelGeneric(kc int, a, b *float32, ldb int, c *float32, ldc int, alp
 		} else {
 			for p := 0; p < kc; p++ {
 				for i := 0; i < MR; i++ {
-					ai := as[p*MR+i]
+					ai := r[i][p]
 					for j := 0; j < w; j++ {
 						acc[i][j] += ai * bs[p*ldb+j0+j]
 					}

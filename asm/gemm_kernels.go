@@ -2,7 +2,7 @@ package asm
 
 // gemmKernel is the micro-kernel signature every tier implements; see
 // sgemmKernelGeneric for the loop it must equal.
-type gemmKernel func(kc int, a, b *float32, ldb int, c *float32, ldc int, alpha, beta float32, mr, nr int)
+type gemmKernel func(kc int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha, beta float32, mr, nr int)
 
 // gemvKernel is the single-row kernel signature; see gemvKernelGeneric.
 type gemvKernel func(kc int, x, b *float32, ldb int, y *float32, alpha, beta float32, nr int)
@@ -12,8 +12,13 @@ type gemmKernels struct {
 	tier Tier
 	// mr×nr is the register tile of kern.
 	mr, nr int
-	// kern computes one register tile from packed A and a B panel.
+	// kern computes one register tile from MR rows of A and a B panel.
 	kern gemmKernel
+	// packedA reports that kern reads A interleaved, A(i, p) at
+	// a[p*MR+i] (lda unused), so A is always packed that way; otherwise
+	// kern reads MR rows lda apart, A(i, p) at a[i*lda+p], straight from
+	// op(A) when it is not transposed.
+	packedA bool
 	// partialN reports that kern handles nr < NR itself (with masked
 	// loads and stores); otherwise edge tiles go through a scratch tile.
 	partialN bool
@@ -21,6 +26,9 @@ type gemmKernels struct {
 	gemv gemvKernel
 	// gemvNR is the widest column block gemv handles per call.
 	gemvNR int
+	// eff is the variant's speed relative to the tier's fastest, on
+	// shapes it does not pad (measured; see BenchmarkSgemmVariant).
+	eff float64
 	// kc, mc, nc are the cache blocks: kc rows of B and columns of A per
 	// pass, mc rows of A per packed block (a multiple of mr), nc columns of
 	// B per packed block (a multiple of nr).
@@ -44,10 +52,15 @@ var gemmTables = func() (t [numTiers]*gemmKernels) {
 // sizes and returns k.
 func newGemmKernels(k *gemmKernels) *gemmKernels {
 	c := Caches()
+	if k.eff == 0 {
+		k.eff = 1
+	}
 	if k.kc == 0 {
-		// A kc×nr panel of B plus an mr×kc panel of A stay in half of L1.
-		k.kc = (c.L1D / 2) / (4 * (k.nr + k.mr))
-		k.kc = min(max(k.kc&^7, 64), 1024)
+		// A kc×nr panel of B stays in L1 while the rows of A stream
+		// through: about 2/3 of L1 (256 for 48-wide panels and a 48 KiB
+		// L1), which measured best on the development machine.
+		k.kc = (c.L1D * 2 / 3) / (4 * k.nr)
+		k.kc = min(max(k.kc&^15, 128), 512)
 	}
 	if k.mc == 0 {
 		// The packed mc×kc block of A takes about half of L2.

@@ -255,7 +255,8 @@ func smallInts(rng *rand.Rand) func() float32 {
 }
 
 // testGemms returns a Gemm for every tier the CPU supports, with the given
-// thread count.
+// thread count, and one restricted to each kernel variant of tiers that
+// have several (so every variant runs every shape).
 func testGemms(t testing.TB, threads int) []*Gemm {
 	var gs []*Gemm
 	for _, tier := range Tiers() {
@@ -264,8 +265,22 @@ func testGemms(t testing.TB, threads int) []*Gemm {
 			t.Fatal(err)
 		}
 		gs = append(gs, g)
+		if vs := gemmVariants(tier); len(vs) > 1 {
+			for _, v := range vs {
+				gs = append(gs, &Gemm{vs: []*gemmKernels{v}, threads: threads})
+			}
+		}
 	}
 	return gs
+}
+
+// gemmName names g in test output: its tier, and its only kernel variant
+// when restricted to one.
+func gemmName(g *Gemm) string {
+	if len(g.vs) == 1 && len(gemmVariants(g.Tier())) > 1 {
+		return fmt.Sprintf("%s_%dx%d", g.Tier(), g.vs[0].mr, g.vs[0].nr)
+	}
+	return g.Tier().String()
 }
 
 // TestSgemmExact checks every tier on integer data, where the result is
@@ -274,8 +289,8 @@ func testGemms(t testing.TB, threads int) []*Gemm {
 func TestSgemmExact(t *testing.T) {
 	for _, threads := range []int{1, 2} {
 		for _, g := range testGemms(t, threads) {
-			t.Run(fmt.Sprintf("%s/t%d", g.Tier(), threads), func(t *testing.T) {
-				rng := rand.New(rand.NewPCG(1, uint64(g.Tier())))
+			t.Run(fmt.Sprintf("%s/t%d", gemmName(g), threads), func(t *testing.T) {
+				rng := rand.New(rand.NewPCG(1, uint64(len(gemmName(g)))))
 				shapes := gemmShapes(rng, testing.Short() || threads > 1)
 				for _, s := range shapes {
 					a, b, c := gemmOperands(s, smallInts(rng))
@@ -320,7 +335,7 @@ func TestSgemmGonum(t *testing.T) {
 		return blas.NoTrans
 	}
 	for _, g := range testGemms(t, 2) {
-		t.Run(g.Tier().String(), func(t *testing.T) {
+		t.Run(gemmName(g), func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(2, uint64(g.Tier())))
 			for _, s := range gemmShapes(rng, true) {
 				if s.alpha == 0 || s.k == 0 {
@@ -400,7 +415,7 @@ func TestSgemmEpilogue(t *testing.T) {
 	}
 	for _, threads := range []int{1, 2} {
 		for _, g := range testGemms(t, threads) {
-			t.Run(fmt.Sprintf("%s/t%d", g.Tier(), threads), func(t *testing.T) {
+			t.Run(fmt.Sprintf("%s/t%d", gemmName(g), threads), func(t *testing.T) {
 				rng := rand.New(rand.NewPCG(3, uint64(g.Tier())))
 				shapes := gemmShapes(rng, true)
 				for si, s := range shapes {
@@ -520,7 +535,7 @@ func gemmCompareULP(c *gemmMat, want [][]float64, rel float64) error {
 // products bit for bit, on every tier.
 func TestSgemmPacked(t *testing.T) {
 	for _, g := range testGemms(t, 2) {
-		t.Run(g.Tier().String(), func(t *testing.T) {
+		t.Run(gemmName(g), func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(4, uint64(g.Tier())))
 			for _, s := range gemmShapes(rng, true) {
 				a, b, c := gemmOperands(s, smallInts(rng))
@@ -623,7 +638,7 @@ func TestSgemmErrors(t *testing.T) {
 		}},
 		{"nil packed", func() error { return g.SgemmPacked(false, 3, 1, a, 4, nil, 0, c, 3, Epilogue{}) }},
 		{"other layout", func() error {
-			return g.SgemmPacked(false, 3, 1, a, 4, &PackedB{k: 4, n: 3, nr: g.k.nr + 1, data: b}, 0, c, 3, Epilogue{})
+			return g.SgemmPacked(false, 3, 1, a, 4, &PackedB{k: 4, n: 3, nr: 7, data: b}, 0, c, 3, Epilogue{})
 		}},
 		{"pack short", func() error { _, err := g.PackB(false, 4, 3, b[:5], 3); return err }},
 		{"pack negative", func() error { _, err := g.PackB(false, 4, -3, b, 3); return err }},
@@ -681,77 +696,84 @@ func TestSgemmAllocs(t *testing.T) {
 func TestSgemmKernels(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 0))
 	for _, tier := range Tiers() {
-		kt := gemmTables[tier]
-		MR, NR := kt.mr, kt.nr
-		for _, kc := range []int{1, 2, 3, 5, 8, 17, 64} {
-			for mr := 1; mr <= MR; mr++ {
-				for nr := 1; nr <= NR; nr++ {
-					ldb := NR + rng.IntN(3)*17
-					ldc := nr + rng.IntN(5)
-					a := make([]float32, kc*MR)
-					for i := range a {
-						a[i] = float32(rng.IntN(9) - 4)
+		for _, kt := range gemmVariants(tier) {
+			MR, NR := kt.mr, kt.nr
+			for _, kc := range []int{1, 2, 3, 5, 8, 17, 64} {
+				for mr := 1; mr <= MR; mr++ {
+					for nr := 1; nr <= NR; nr++ {
+						ldb := NR + rng.IntN(3)*17
+						ldc := nr + rng.IntN(5)
+						// A: MR rows lda apart, or interleaved (packedA).
+						lda := kc + rng.IntN(3)*5
+						a := make([]float32, MR*lda)
+						for i := range a {
+							a[i] = float32(rng.IntN(9) - 4)
+						}
+						aAt := func(i, p int) float32 { return a[i*lda+p] }
+						if kt.packedA {
+							aAt = func(i, p int) float32 { return a[p*MR+i] }
+						}
+						b := newGemmMat(kc, NR, ldb, rng.IntN(9), smallInts(rng))
+						beta := []float32{0, 1, -2}[rng.IntN(3)]
+						cfill := smallInts(rng)
+						if beta == 0 {
+							cfill = func() float32 { return float32(math.NaN()) }
+						}
+						c := newGemmMat(mr, nr, ldc, rng.IntN(9), cfill)
+						want := make([][]float64, mr)
+						for i := range want {
+							want[i] = make([]float64, nr)
+							for j := range want[i] {
+								var s float64
+								for p := 0; p < kc; p++ {
+									s += float64(aAt(i, p)) * float64(b.at(p, j))
+								}
+								v := 2 * s
+								if beta != 0 {
+									v += float64(beta) * float64(c.at(i, j))
+								}
+								want[i][j] = v
+							}
+						}
+						if nr < NR && !kt.partialN {
+							continue
+						}
+						kt.kern(kc, &a[0], lda, &b.s()[0], ldb, &c.s()[0], ldc, 2, beta, mr, nr)
+						if err := gemmCompare(c, want, 0); err != nil {
+							t.Fatalf("%s %dx%d kernel kc=%d mr=%d nr=%d lda=%d ldb=%d ldc=%d beta=%v: %v", tier, MR, NR, kc, mr, nr, lda, ldb, ldc, beta, err)
+						}
 					}
-					b := newGemmMat(kc, NR, ldb, rng.IntN(9), smallInts(rng))
+				}
+				// Single-row kernel.
+				for nr := 1; nr <= kt.gemvNR; nr++ {
+					ldb := nr + rng.IntN(3)*9
+					x := make([]float32, kc)
+					for i := range x {
+						x[i] = float32(rng.IntN(9) - 4)
+					}
+					b := newGemmMat(kc, nr, ldb, rng.IntN(9), smallInts(rng))
 					beta := []float32{0, 1, -2}[rng.IntN(3)]
 					cfill := smallInts(rng)
 					if beta == 0 {
 						cfill = func() float32 { return float32(math.NaN()) }
 					}
-					c := newGemmMat(mr, nr, ldc, rng.IntN(9), cfill)
-					want := make([][]float64, mr)
-					for i := range want {
-						want[i] = make([]float64, nr)
-						for j := range want[i] {
-							var s float64
-							for p := 0; p < kc; p++ {
-								s += float64(a[p*MR+i]) * float64(b.at(p, j))
-							}
-							v := 2 * s
-							if beta != 0 {
-								v += float64(beta) * float64(c.at(i, j))
-							}
-							want[i][j] = v
+					y := newGemmMat(1, nr, nr, rng.IntN(9), cfill)
+					want := [][]float64{make([]float64, nr)}
+					for j := range nr {
+						var s float64
+						for p := 0; p < kc; p++ {
+							s += float64(x[p]) * float64(b.at(p, j))
 						}
+						v := -s
+						if beta != 0 {
+							v += float64(beta) * float64(y.at(0, j))
+						}
+						want[0][j] = v
 					}
-					if nr < NR && !kt.partialN {
-						continue
+					kt.gemv(kc, &x[0], &b.s()[0], ldb, &y.s()[0], -1, beta, nr)
+					if err := gemmCompare(y, want, 0); err != nil {
+						t.Fatalf("%s gemv kc=%d nr=%d ldb=%d beta=%v: %v", tier, kc, nr, ldb, beta, err)
 					}
-					kt.kern(kc, &a[0], &b.s()[0], ldb, &c.s()[0], ldc, 2, beta, mr, nr)
-					if err := gemmCompare(c, want, 0); err != nil {
-						t.Fatalf("%s kernel kc=%d mr=%d nr=%d ldb=%d ldc=%d beta=%v: %v", tier, kc, mr, nr, ldb, ldc, beta, err)
-					}
-				}
-			}
-			// Single-row kernel.
-			for nr := 1; nr <= kt.gemvNR; nr++ {
-				ldb := nr + rng.IntN(3)*9
-				x := make([]float32, kc)
-				for i := range x {
-					x[i] = float32(rng.IntN(9) - 4)
-				}
-				b := newGemmMat(kc, nr, ldb, rng.IntN(9), smallInts(rng))
-				beta := []float32{0, 1, -2}[rng.IntN(3)]
-				cfill := smallInts(rng)
-				if beta == 0 {
-					cfill = func() float32 { return float32(math.NaN()) }
-				}
-				y := newGemmMat(1, nr, nr, rng.IntN(9), cfill)
-				want := [][]float64{make([]float64, nr)}
-				for j := range nr {
-					var s float64
-					for p := 0; p < kc; p++ {
-						s += float64(x[p]) * float64(b.at(p, j))
-					}
-					v := -s
-					if beta != 0 {
-						v += float64(beta) * float64(y.at(0, j))
-					}
-					want[0][j] = v
-				}
-				kt.gemv(kc, &x[0], &b.s()[0], ldb, &y.s()[0], -1, beta, nr)
-				if err := gemmCompare(y, want, 0); err != nil {
-					t.Fatalf("%s gemv kc=%d nr=%d ldb=%d beta=%v: %v", tier, kc, nr, ldb, beta, err)
 				}
 			}
 		}

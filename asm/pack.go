@@ -1,13 +1,42 @@
 package asm
 
-// packA copies rows [i0, i0+rows) and columns [p0, p0+kc) of op(A) into
-// dst as ceil(rows/mr) panels of kc×mr values, zero-padding the last
-// panel's missing rows:
+// packARows copies rows [i0, i0+rows) and columns [p0, p0+kc) of op(A)
+// into dst as ceil(rows/mr) tiles of mr rows of kc values (the layout the
+// strided micro-kernels read with lda = kc), zero-filling the last tile's
+// missing rows:
+//
+//	dst[t*mr*kc + i*kc + p] = opA(i0+t*mr+i, p0+p)   (0 past the last row)
+//
+// where opA(i, p) is a[i*lda+p], or a[p*lda+i] when transA.
+func packARows(transA bool, a []float32, lda, i0, rows, p0, kc, mr int, dst []float32) {
+	for t := 0; t*mr < rows; t++ {
+		h := min(mr, rows-t*mr)
+		pd := dst[t*mr*kc : (t+1)*mr*kc]
+		r0 := i0 + t*mr
+		if transA {
+			for p := 0; p < kc; p++ {
+				src := a[(p0+p)*lda+r0 : (p0+p)*lda+r0+h]
+				for i, v := range src {
+					pd[i*kc+p] = v
+				}
+			}
+		} else {
+			for i := 0; i < h; i++ {
+				copy(pd[i*kc:i*kc+kc], a[(r0+i)*lda+p0:(r0+i)*lda+p0+kc])
+			}
+		}
+		clear(pd[h*kc:])
+	}
+}
+
+// packAInterleaved copies rows [i0, i0+rows) and columns [p0, p0+kc) of
+// op(A) into dst as ceil(rows/mr) panels of kc×mr values (the layout of
+// tiers whose packedA is set), zero-padding the last panel's missing rows:
 //
 //	dst[t*mr*kc + p*mr + i] = opA(i0+t*mr+i, p0+p)   (0 past the last row)
 //
 // where opA(i, p) is a[i*lda+p], or a[p*lda+i] when transA.
-func packA(transA bool, a []float32, lda, i0, rows, p0, kc, mr int, dst []float32) {
+func packAInterleaved(transA bool, a []float32, lda, i0, rows, p0, kc, mr int, dst []float32) {
 	for t := 0; t*mr < rows; t++ {
 		h := min(mr, rows-t*mr)
 		pd := dst[t*mr*kc : (t+1)*mr*kc]

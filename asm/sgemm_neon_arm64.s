@@ -56,17 +56,17 @@
 	VST1 [va.S4, vb.S4, vc.S4], (R4); \
 	ADD  R5, R4, R4
 
-// func sgemmKernelNEON8x12(kc int, a, b *float32, ldb int, c *float32, ldc int, alpha, beta float32, mr, nr int)
-TEXT ·sgemmKernelNEON8x12(SB), NOSPLIT, $0-72
+// func sgemmKernelNEON8x12(kc int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha, beta float32, mr, nr int)
+TEXT ·sgemmKernelNEON8x12(SB), NOSPLIT, $0-80
 	MOVD kc+0(FP), R0
 	MOVD a+8(FP), R1
-	MOVD b+16(FP), R2
-	MOVD ldb+24(FP), R3
+	MOVD b+24(FP), R2
+	MOVD ldb+32(FP), R3
 	LSL  $2, R3, R3
-	MOVD c+32(FP), R4
-	MOVD ldc+40(FP), R5
+	MOVD c+40(FP), R4
+	MOVD ldc+48(FP), R5
 	LSL  $2, R5, R5
-	MOVD mr+56(FP), R7
+	MOVD mr+64(FP), R7
 
 	VEOR V8.B16, V8.B16, V8.B16
 	VEOR V9.B16, V9.B16, V9.B16
@@ -108,9 +108,9 @@ tail:
 	STEP
 
 store:
-	FMOVS alpha+48(FP), F0
-	FMOVS beta+52(FP), F1
-	MOVWU beta+52(FP), R6
+	FMOVS alpha+56(FP), F0
+	FMOVS beta+60(FP), F1
+	MOVWU beta+60(FP), R6
 	ANDW  $0x7fffffff, R6, R6
 	CBZW  R6, storez
 

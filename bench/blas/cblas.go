@@ -13,10 +13,13 @@ static void sgemm_nn(int m, int n, int k, float *a, float *b, float *c) {
 }
 
 // peak_fma runs iters iterations of 12 independent 256-bit (wide=0) or
-// 512-bit (wide=1) FMAs: the core's multiply-add peak.
+// 512-bit (wide=1) FMAs: the core's multiply-add peak. The accumulators
+// start from different values so that the compiler cannot merge the
+// twelve identical recurrences into one (it does if they start equal).
 __attribute__((target("avx2,fma"))) static float peak256(long iters) {
-	__m256 a0 = _mm256_set1_ps(1), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0;
-	__m256 a6 = a0, a7 = a0, a8 = a0, a9 = a0, a10 = a0, a11 = a0;
+	__m256 a0 = _mm256_set1_ps(1), a1 = _mm256_set1_ps(2), a2 = _mm256_set1_ps(3), a3 = _mm256_set1_ps(4);
+	__m256 a4 = _mm256_set1_ps(5), a5 = _mm256_set1_ps(6), a6 = _mm256_set1_ps(7), a7 = _mm256_set1_ps(8);
+	__m256 a8 = _mm256_set1_ps(9), a9 = _mm256_set1_ps(10), a10 = _mm256_set1_ps(11), a11 = _mm256_set1_ps(12);
 	__m256 x = _mm256_set1_ps(0.999999f), y = _mm256_set1_ps(1e-7f);
 	for (long i = 0; i < iters; i++) {
 		a0 = _mm256_fmadd_ps(a0, x, y); a1 = _mm256_fmadd_ps(a1, x, y);
@@ -35,8 +38,9 @@ __attribute__((target("avx2,fma"))) static float peak256(long iters) {
 }
 
 __attribute__((target("avx512f"))) static float peak512(long iters) {
-	__m512 a0 = _mm512_set1_ps(1), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0;
-	__m512 a6 = a0, a7 = a0, a8 = a0, a9 = a0, a10 = a0, a11 = a0;
+	__m512 a0 = _mm512_set1_ps(1), a1 = _mm512_set1_ps(2), a2 = _mm512_set1_ps(3), a3 = _mm512_set1_ps(4);
+	__m512 a4 = _mm512_set1_ps(5), a5 = _mm512_set1_ps(6), a6 = _mm512_set1_ps(7), a7 = _mm512_set1_ps(8);
+	__m512 a8 = _mm512_set1_ps(9), a9 = _mm512_set1_ps(10), a10 = _mm512_set1_ps(11), a11 = _mm512_set1_ps(12);
 	__m512 x = _mm512_set1_ps(0.999999f), y = _mm512_set1_ps(1e-7f);
 	for (long i = 0; i < iters; i++) {
 		a0 = _mm512_fmadd_ps(a0, x, y); a1 = _mm512_fmadd_ps(a1, x, y);

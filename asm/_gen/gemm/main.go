@@ -23,12 +23,12 @@ import (
 
 // Shapes of the generated micro-kernels: rows × vectors per row.
 var (
-	avx512Shapes = []struct{ mr, v int }{{12, 2}, {14, 2}, {6, 4}, {8, 3}}
+	avx512Shapes = []struct{ mr, v int }{{8, 3}, {12, 2}, {6, 4}}
 	avx2Shapes   = []struct{ mr, v int }{{6, 2}, {4, 3}}
 )
 
 const (
-	kernelSig = "func(kc int, a, b *float32, ldb int, c *float32, ldc int, alpha, beta float32, mr, nr int)"
+	kernelSig = "func(kc int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha, beta float32, mr, nr int)"
 	gemvSig   = "func(kc int, x, b *float32, ldb int, y *float32, alpha, beta float32, nr int)"
 )
 
@@ -73,10 +73,9 @@ func paramAddr(name string) Mem {
 // unroll is how many k steps one loop iteration of a micro-kernel runs.
 const unroll = 4
 
-// loadArgs loads the arguments shared by every micro-kernel.
+// loadArgs loads the arguments shared by every micro-kernel except A.
 func loadArgs() {
 	Load(Param("kc"), rK)
-	Load(Param("a"), rA)
 	Load(Param("b"), rB)
 	Load(Param("ldb"), rLdb)
 	SHLQ(U8(2), rLdb)
@@ -98,11 +97,51 @@ func prefetchC(mr, rowBytes int) {
 	}
 }
 
+// aRows addresses the rows of A in a micro-kernel: row i is at
+// bases[i/3] + lda·(i%3), and column p of it p·4 bytes further.
+type aRows struct {
+	bases []GPPhysical
+	lda   GPPhysical
+}
+
+// aBases are the registers that hold A row pointers (RAX only while the
+// k loop runs).
+var aBases = []GPPhysical{RSI, R12, R13, RAX}
+
+// setupARows loads a and lda and points the base registers at rows 0, 3,
+// 6, 9 of A. It clobbers rNR (which becomes lda in bytes) and, for more
+// than 9 rows, rTmp.
+func setupARows(mr int) aRows {
+	n := (mr + 2) / 3
+	r := aRows{bases: aBases[:n], lda: rNR}
+	Load(Param("a"), r.bases[0])
+	Load(Param("lda"), r.lda)
+	SHLQ(U8(2), r.lda)
+	for b := 1; b < n; b++ {
+		LEAQ(Mem{Base: r.bases[b-1], Index: r.lda, Scale: 2}, r.bases[b])
+		ADDQ(r.lda, r.bases[b])
+	}
+	return r
+}
+
+func (r aRows) at(i, disp int) Mem {
+	if i%3 == 0 {
+		return Mem{Base: r.bases[i/3], Disp: disp}
+	}
+	return Mem{Base: r.bases[i/3], Index: r.lda, Scale: uint8(i % 3), Disp: disp}
+}
+
+func (r aRows) advance(bytes int) {
+	for _, b := range r.bases {
+		ADDQ(U32(bytes), b)
+	}
+}
+
 // kLoop emits the k loop: step(u) emits one k step whose A values sit at
-// u*mr*4 bytes from rA; the loop advances rB by ldb after each step and rA
-// by mr*4*unroll after each unrolled block, then falls through to
-// name_store.
-func kLoop(name string, mr int, step func(u int)) {
+// u*4 bytes from the row pointers; the loop advances rB by ldb after each
+// step and the rows by 4*unroll after each unrolled block, then falls
+// through to name_store.
+func kLoop(name string, a aRows, step func(u int)) {
 	MOVQ(rK, rCnt)
 	SHRQ(U8(2), rCnt)
 	JZ(LabelRef(name + "_tail"))
@@ -111,7 +150,7 @@ func kLoop(name string, mr int, step func(u int)) {
 		step(u)
 		ADDQ(rLdb, rB)
 	}
-	ADDQ(U32(mr*4*unroll), rA)
+	a.advance(4 * unroll)
 	DECQ(rCnt)
 	JNZ(LabelRef(name + "_loop"))
 	Label(name + "_tail")
@@ -120,7 +159,7 @@ func kLoop(name string, mr int, step func(u int)) {
 	Label(name + "_tailloop")
 	step(0)
 	ADDQ(rLdb, rB)
-	ADDQ(U32(mr*4), rA)
+	a.advance(4)
 	DECQ(rK)
 	JNZ(LabelRef(name + "_tailloop"))
 	Label(name + "_store")
@@ -184,7 +223,8 @@ func kernelAVX512(mr, v int) {
 			VXORPS(acc(i, j), acc(i, j), acc(i, j))
 		}
 	}
-	kLoop(name, mr, func(u int) {
+	a := setupARows(mr)
+	kLoop(name, a, func(u int) {
 		for j := 0; j < v; j++ {
 			VMOVUPS_Z(Mem{Base: rB, Disp: 64 * j}, kmask[j], bv(j))
 		}
@@ -192,7 +232,7 @@ func kernelAVX512(mr, v int) {
 		// used by all v FMAs of its row: one load per row, not v.
 		for i := 0; i < mr; i++ {
 			t := zmm(mr*v + i%ntmp)
-			VBROADCASTSS(Mem{Base: rA, Disp: 4 * (u*mr + i)}, t)
+			VBROADCASTSS(a.at(i, 4*u), t)
 			for j := 0; j < v; j++ {
 				VFMADD231PS(bv(j), t, acc(i, j))
 			}
@@ -294,11 +334,12 @@ func kernelAVX2(mr, v int) {
 	JNE(LabelRef(name + "_partial"))
 
 	// Full-width tiles.
-	kLoop(name+"_f", mr, func(u int) {
+	a := setupARows(mr)
+	kLoop(name+"_f", a, func(u int) {
 		for j := 0; j < v; j++ {
 			VMOVUPS(Mem{Base: rB, Disp: 32 * j}, bv(j))
 		}
-		fmaRowsAVX2(mr, v, u, acc, bv, bc)
+		fmaRowsAVX2(a, mr, v, u, acc, bv, bc)
 	})
 	storeAVX2(name+"_f", mr, v, acc, bv, nil)
 
@@ -308,20 +349,21 @@ func kernelAVX2(mr, v int) {
 		laneMask(j, bc)
 		VMOVDQU(bc, masks.Offset(32*j))
 	}
-	kLoop(name+"_p", mr, func(u int) {
+	a = setupARows(mr)
+	kLoop(name+"_p", a, func(u int) {
 		for j := 0; j < v; j++ {
 			VMOVDQU(masks.Offset(32*j), bc)
 			VMASKMOVPS(Mem{Base: rB, Disp: 32 * j}, bc, bv(j))
 		}
-		fmaRowsAVX2(mr, v, u, acc, bv, bc)
+		fmaRowsAVX2(a, mr, v, u, acc, bv, bc)
 	})
 	storeAVX2(name+"_p", mr, v, acc, bv, &masks)
 }
 
 // fmaRowsAVX2 multiplies the B vectors of one k step into every row.
-func fmaRowsAVX2(mr, v, u int, acc func(i, j int) VecPhysical, bv func(j int) VecPhysical, bc VecPhysical) {
+func fmaRowsAVX2(a aRows, mr, v, u int, acc func(i, j int) VecPhysical, bv func(j int) VecPhysical, bc VecPhysical) {
 	for i := 0; i < mr; i++ {
-		VBROADCASTSS(Mem{Base: rA, Disp: 4 * (u*mr + i)}, bc)
+		VBROADCASTSS(a.at(i, 4*u), bc)
 		for j := 0; j < v; j++ {
 			VFMADD231PS(bv(j), bc, acc(i, j))
 		}
