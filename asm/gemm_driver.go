@@ -67,8 +67,8 @@ type gemmJob struct {
 type gemmWorkspace struct {
 	abuf  []float32 // packed A block
 	atile []float32 // the last, partial tile of A when A is read in place
-	bbuf []float32 // B panels when not shared
-	tile []float32 // MR×NR edge tile
+	bbuf  []float32 // B panels when not shared
+	tile  []float32 // MR×NR edge tile
 }
 
 var gemmJobs struct {
