@@ -1,12 +1,14 @@
 package compiler_test
 
 import (
+	"context"
 	"math/rand/v2"
 	"testing"
 
 	"github.com/latent-go/latent/compiler"
 	"github.com/latent-go/latent/ir"
 	"github.com/latent-go/latent/runtime"
+	"github.com/latent-go/latent/runtime/reference"
 )
 
 // planRunsOrRejects checks the contract for graphs at the edge of what
@@ -239,5 +241,76 @@ func TestEmptyBatchGemmTransA(t *testing.T) {
 	}
 	if err := diffGraph(g, diffConfig{batches: []int{0, 2}, threads: []int{1}}, 1); err != nil {
 		t.Errorf("%v\n%s", err, graphText(g))
+	}
+}
+
+// TestSymbolicSpatialDims runs a fully convolutional autoencoder whose
+// input has symbolic height and width as well as batch, so that every
+// plan has different window geometry (odd sizes make the pooling drop a
+// row, and the upsampling then give a smaller map that the last
+// ConvTranspose's output_padding does not restore).
+func TestSymbolicSpatialDims(t *testing.T) {
+	g, err := ir.Parse(`graph g {
+  input x: float32[N,1,H,W]
+  const w1: float32[3,1,3,3] = {0.1, -0.2, 0.3, 0.4, 0.5, -0.6, 0.7, 0.8, 0.9, -0.1, 0.2, -0.3, 0.4, -0.5, 0.6, -0.7, 0.8, -0.9, 0.5, 0.5, 0.5, -0.5, -0.5, -0.5, 0.25, 0.25, 0.25}
+  const b1: float32[3] = {0.1, 0, -0.1}
+  const w2: float32[3,2,2,2] = {0.3, -0.1, 0.2, 0.4, -0.2, 0.1, 0.5, -0.3, 0.1, 0.1, -0.4, 0.2, 0.3, 0.3, -0.1, 0.2, 0.2, -0.2, 0.1, 0.4, -0.3, 0.5, 0.1, -0.1}
+  const w3: float32[1,2,3,3] = {0.2, 0.1, -0.1, 0.3, 0.2, 0.1, -0.2, 0.1, 0.3, 0.1, -0.3, 0.2, 0.1, 0.4, -0.1, 0.2, 0.1, 0.2}
+  const sc: float32[4] = {1, 1, 2, 2}
+  c = Conv(x, w1, b1) {pads=[1, 1, 1, 1]}
+  r = Relu(c)
+  p = MaxPool(r) {kernel_shape=[2, 2], strides=[2, 2]}
+  u = ConvTranspose(p, w2) {strides=[2, 2]}
+  l = LeakyRelu(u) {alpha=0.1}
+  up = Resize(l, _, sc) {coordinate_transformation_mode="asymmetric", mode="nearest", nearest_mode="floor"}
+  d = Conv(up, w3) {pads=[1, 1, 1, 1], strides=[2, 2]}
+  y = Sigmoid(d)
+  output y
+}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ir.Verify(g); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, noFusion := range []bool{false, true} {
+		m, err := compiler.Compile(g, compiler.Options{Debug: true, NoFusion: noFusion})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, threads := range []int{1, 2} {
+			s := runtime.NewSession(m, runtime.Options{Threads: threads})
+			for _, dims := range [][]int{{2, 1, 8, 8}, {1, 1, 6, 10}, {3, 1, 5, 7}, {2, 1, 8, 8}} {
+				x, _ := ir.NewTensor(ir.Float32, dims...)
+				for i := range x.F32 {
+					x.F32[i] = float32(rng.NormFloat64())
+				}
+				want, err := reference.Run(ctx, g, []*ir.Tensor{x})
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, err := s.Run(ctx, []*ir.Tensor{x})
+				if err != nil {
+					t.Fatalf("NoFusion %v, threads %d, input %v: %v", noFusion, threads, dims, err)
+				}
+				if err := compareOutputs(got, want); err != nil {
+					t.Errorf("NoFusion %v, threads %d, input %v: %v", noFusion, threads, dims, err)
+				}
+				p, err := s.PlanFor([][]int{dims})
+				if err != nil {
+					t.Fatal(err)
+				}
+				sg, err := m.Specialize([][]int{dims})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, err := checkPlan(p, sg); err != nil {
+					t.Errorf("input %v: memory plan: %v", dims, err)
+				}
+			}
+			s.Close()
+		}
 	}
 }
