@@ -2,6 +2,7 @@ package train
 
 import (
 	"context"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
@@ -26,18 +27,46 @@ func onnxChecker() []string {
 	return []string{py, "-c", "import onnx, sys; onnx.checker.check_model(onnx.load(sys.argv[1]), full_check=True)"}
 }
 
+// ortRunner returns the command that runs tools/ort/run.js in ONNX Runtime
+// (onnxruntime-node from tools/ort/install.sh), or nil when node or the
+// package is missing.
+func ortRunner() []string {
+	node, err := exec.LookPath("node")
+	if err != nil {
+		return nil
+	}
+	dir := os.Getenv("LATENT_ORT_DIR")
+	if dir == "" {
+		dir = "/work/.cache/ort"
+	}
+	if _, err := os.Stat(filepath.Join(dir, "node_modules", "onnxruntime-node")); err != nil {
+		return nil
+	}
+	script, err := filepath.Abs("../tools/ort/run.js")
+	if err != nil {
+		return nil
+	}
+	if _, err := os.Stat(script); err != nil {
+		return nil
+	}
+	return []string{node, script}
+}
+
 // TestExportImportCompile takes every lowered model through the rest of
 // the pipeline: the exporter writes ONNX (which onnx.checker accepts, when
 // python3-onnx is installed), the importer reads the same graph back, and
 // the compiled runtime program gives the trainer's outputs within 1e-5.
 func TestExportImportCompile(t *testing.T) {
-	var checker []string
+	var checker, ort []string
 	switch {
 	case testing.Short():
-		t.Log("-short: skipping onnx.checker")
+		t.Log("-short: skipping onnx.checker and ONNX Runtime")
 	default:
 		if checker = onnxChecker(); checker == nil {
 			t.Log("python3-onnx not installed: skipping onnx.checker")
+		}
+		if ort = ortRunner(); ort == nil {
+			t.Log("node or onnxruntime-node (tools/ort/install.sh) missing: skipping ONNX Runtime")
 		}
 	}
 	x := testInput(9, 20)
@@ -84,6 +113,21 @@ func TestExportImportCompile(t *testing.T) {
 			}
 			if worst := maxAbsDiff(out[0].F32, want.Data); worst > 1e-5 {
 				t.Fatalf("max |compiled runtime - trainer| = %g, want <= 1e-5", worst)
+			}
+			if ort != nil {
+				// ONNX Runtime must give the trainer's outputs within 1e-5.
+				td := filepath.Join(dir, m.name+"_data")
+				os.MkdirAll(td, 0o755)
+				if err := exporter.WriteTensor(ir.Float32Tensor([]int{x.Rows, x.Cols}, x.Data), g.Inputs[0].Name, filepath.Join(td, "input_0.pb")); err != nil {
+					t.Fatal(err)
+				}
+				if err := exporter.WriteTensor(ir.Float32Tensor([]int{want.Rows, want.Cols}, want.Data), g.Outputs[0].Name, filepath.Join(td, "output_0.pb")); err != nil {
+					t.Fatal(err)
+				}
+				cmd := exec.Command(ort[0], append(ort[1:], path, td, "--check", td, "--rtol", "0", "--atol", "1e-5", "-q")...)
+				if out, err := cmd.CombinedOutput(); err != nil {
+					t.Fatalf("ONNX Runtime outputs differ from the trainer's by more than 1e-5: %v\n%s", err, out)
+				}
 			}
 		})
 	}
