@@ -327,6 +327,11 @@ func (gg *graphGen) conv(x gval) (gval, bool) {
 		group = divs[gg.rng.IntN(len(divs))]
 	}
 	coutPerGroup := 1 + gg.rng.IntN(max(1, 8/group))
+	if group == 1 && gg.chance(0.08) {
+		// wide: the next convolution's GEMM has K = C·kernel > 256, more
+		// than one packed panel of the blocked driver
+		coutPerGroup = 16 + gg.rng.IntN(33)
+	}
 	cout := group * coutPerGroup
 	kernel := make([]int, r)
 	for i := range kernel {
@@ -1042,8 +1047,11 @@ func (gg *graphGen) passThrough(x gval) (gval, bool) {
 func (gg *graphGen) gemm(x gval) (gval, bool) {
 	f := x.dims[1]
 	m := gg.oneOf(1, 2, 3, 5, 8, 16, 17, 31, 32, 33, 48, 64, 65)
-	if gg.chance(0.3) {
+	switch {
+	case gg.chance(0.3):
 		m = 1 + gg.rng.IntN(24)
+	case gg.chance(0.08):
+		m = gg.oneOf(129, 257, 300, 513) // K > 256 for the next layer
 	}
 	sd := 1 / math.Sqrt(float64(f))
 	dims := []int{-1, m}
@@ -1204,7 +1212,7 @@ func randomGraph(rng *rand.Rand, steps int) (*ir.Graph, *graphGen) {
 	case k < 12:
 		dims = []int{-1, 1 + rng.IntN(6), 2 + rng.IntN(20)}
 	default:
-		dims = []int{-1, gg.oneOf(1, 2, 3, 7, 8, 16, 17, 32, 33, 64, 100)}
+		dims = []int{-1, gg.oneOf(1, 2, 3, 7, 8, 16, 17, 32, 33, 64, 100, 300, 513)}
 	}
 	x := &ir.Value{Name: "x", DType: ir.Float32, Shape: symShape(dims)}
 	gg.g.Inputs = append(gg.g.Inputs, x)

@@ -344,11 +344,11 @@ func graphText(g *ir.Graph) string {
 // threads, several batch sizes) with the reference evaluator on the
 // original graph, and checks every memory plan.
 //
-// LATENT_DIFF_N sets the number of graphs (default 300; 60 with -short or
+// LATENT_DIFF_N sets the number of graphs (default 600; 60 with -short or
 // -race), LATENT_DIFF_SEED the base seed, LATENT_DIFF_ONLY one graph index
 // to run alone (with its text form logged).
 func TestRandomGraphsDiff(t *testing.T) {
-	n := 300
+	n := 600
 	if testing.Short() || raceEnabled {
 		n = 60
 	}
