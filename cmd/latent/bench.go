@@ -43,6 +43,10 @@ func init() {
 			fs.StringVar(&o.ortLib, "ort-lib", "", "with --vs-ort, path of libonnxruntime.so.1 (default: $LATENT_ORT_LIB, else where tools/ort/install.sh puts it)")
 			fs.StringVar(&o.ortBench, "ortbench", "", "with --vs-ort, a built ortbench binary (default: $LATENT_ORTBENCH, else `go run` in the source tree's bench/ort)")
 			return func(args []string, stdout, stderr io.Writer) error {
+				args, err := parseInterspersed(fs, args)
+				if err != nil {
+					return err
+				}
 				if len(args) != 1 {
 					return usagef("want one model file, got %d arguments", len(args))
 				}

@@ -85,3 +85,14 @@ func TestFindORTModule(t *testing.T) {
 		t.Errorf("findORTModule() = %q, want the tree's bench/ort", dir)
 	}
 }
+
+func TestBenchFlagsAfterModel(t *testing.T) {
+	out, errs, code := runBenchCLI(t, "bench", benchModelsDir+"dense_ae/model.onnx", "--batch", "2", "--threads", "1", "--iters", "2", "--warmup", "0", "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var r map[string]any
+	if err := json.Unmarshal([]byte(strings.TrimSpace(out)), &r); err != nil || r["batch"] != 2.0 {
+		t.Errorf("output %q (%v): want one JSON object with batch 2", out, err)
+	}
+}

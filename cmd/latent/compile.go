@@ -26,6 +26,10 @@ func init() {
 			dims := bench.Dims{}
 			fs.Var(dims, "dim", "NAME=SIZE for a symbolic input dimension other than the batch (repeatable)")
 			return func(args []string, stdout, stderr io.Writer) error {
+				args, err := parseInterspersed(fs, args)
+				if err != nil {
+					return err
+				}
 				if len(args) != 1 {
 					return usagef("want one model file, got %d arguments", len(args))
 				}
@@ -123,6 +127,22 @@ func compileModel(w io.Writer, path string, batch int, dims bench.Dims, dumpPass
 		printBuffers(w, plan)
 	}
 	return nil
+}
+
+// parseInterspersed lets flags follow the positional arguments (latent
+// compile MODEL --plan): the flag package stops at the first non-flag, so
+// parse what follows each positional argument again. It returns the
+// positional arguments.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for len(args) > 0 {
+		pos = append(pos, args[0])
+		if err := fs.Parse(args[1:]); err != nil {
+			return nil, usagef("%v", err)
+		}
+		args = fs.Args()
+	}
+	return pos, nil
 }
 
 // printBuffers lists every buffer of plan with its arena offset and the

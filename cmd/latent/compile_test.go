@@ -90,3 +90,17 @@ func TestCompileErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestCompileFlagsAfterModel(t *testing.T) {
+	out, errs, code := runBenchCLI(t, "compile", benchModelsDir+"dense_ae/model.onnx", "--batch", "5", "--plan")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	if !strings.Contains(out, "steps (batch 5)") || !strings.Contains(out, "buffers:") {
+		t.Errorf("flags after the model were not applied:\n%s", out)
+	}
+	_, errs, code = runBenchCLI(t, "compile", benchModelsDir+"dense_ae/model.onnx", "--batch", "2", "extra")
+	if code != 2 || !strings.Contains(errs, "got 2 arguments") {
+		t.Errorf("two positional arguments: exit %d, stderr %q", code, errs)
+	}
+}
