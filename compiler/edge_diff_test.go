@@ -143,6 +143,19 @@ func TestEdgeGraphsDiff(t *testing.T) {
   y = Sub(f, r)
   output y
 }`},
+		{"static shapes: full-matrix constant C and bias", `graph g {
+  input x: float32[3,4]
+  const w: float32[4,2] = {1, -2, 3, 0.5, -1, 2, 0.25, 1}
+  const c: float32[3,2] = {0.5, -0.5, 1, 2, -1, 0}
+  const col: float32[3,1] = {1, 2, 3}
+  g1 = Gemm(x, w, c) {alpha=0.5, beta=2.0}
+  m = MatMul(x, w)
+  a = Add(m, c)
+  g2 = Gemm(x, w, col)
+  s = Add(g1, a)
+  y = Sub(s, g2)
+  output y
+}`},
 		{"maxpool indices as output", `graph g {
   input x: float32[N,2,4,4]
   y, i = MaxPool(x) {kernel_shape=[2, 2], strides=[2, 2]}
