@@ -171,3 +171,51 @@ func TestSessionRejectsBadTensors(t *testing.T) {
 		t.Errorf("Run after rejected calls: %v", err)
 	}
 }
+
+// TestModelSharedBySessions builds plans for one compiled Model from many
+// sessions at once (the Model's weight packing and specialisation run
+// concurrently) and checks every result against a serial run.
+func TestModelSharedBySessions(t *testing.T) {
+	ctx := context.Background()
+	batches := []int{1, 2, 3, 4, 6, 7}
+	for _, name := range []string{"dense_ae", "conv_ae_keras"} {
+		t.Run(name, func(t *testing.T) {
+			m, x := compileModel(t, name)
+			want := map[int]*ir.Tensor{}
+			serial := runtime.NewSession(m, runtime.Options{Threads: 1})
+			for _, b := range batches {
+				out, err := serial.Run(ctx, []*ir.Tensor{batchOf(x, b)})
+				if err != nil {
+					t.Fatal(err)
+				}
+				want[b] = out[0]
+			}
+			serial.Close()
+			m2, _ := compileModel(t, name) // a fresh model: nothing packed or planned yet
+			var wg sync.WaitGroup
+			errs := make(chan error, len(batches)*2)
+			for i := 0; i < len(batches)*2; i++ {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					s := runtime.NewSession(m2, runtime.Options{Threads: 1})
+					defer s.Close()
+					b := batches[i%len(batches)]
+					out, err := s.Run(ctx, []*ir.Tensor{batchOf(x, b)})
+					if err != nil {
+						errs <- err
+						return
+					}
+					if !bitEqual(out[0], want[b]) {
+						errs <- fmt.Errorf("session %d (batch %d): result differs from the serial run", i, b)
+					}
+				}()
+			}
+			wg.Wait()
+			close(errs)
+			for err := range errs {
+				t.Error(err)
+			}
+		})
+	}
+}
