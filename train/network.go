@@ -53,13 +53,14 @@ type Network struct {
 
 // workspace holds per-layer buffers for up to rows examples.
 type workspace struct {
-	layers  []*Dense // the layers the buffers were made for
-	rows    int
-	h       [][]float32 // layer outputs
-	d       [][]float32 // gradients w.r.t. layer pre-activations
-	logits  []float32
-	rowLoss []float64
-	rhoHat  []float32
+	layers   []*Dense // the layers the buffers were made for
+	sparsity Sparsity // and the sparsity settings
+	rows     int
+	h        [][]float32 // layer outputs
+	d        [][]float32 // gradients w.r.t. layer pre-activations
+	logits   []float32
+	rowLoss  []float64
+	rhoHat   []float32
 
 	// The current elementwise pass's arguments and the pass bodies,
 	// built once so that a mini-batch step allocates nothing.
@@ -154,10 +155,11 @@ func (n *Network) threads() int { return max(n.Threads, 1) }
 // reserve makes the workspace hold at least rows examples.
 func (n *Network) reserve(rows int) {
 	ws := &n.ws
-	if ws.rows >= rows && slices.Equal(ws.layers, n.Layers) {
+	if ws.rows >= rows && slices.Equal(ws.layers, n.Layers) && ws.sparsity == n.Sparsity {
 		return
 	}
 	ws.layers = slices.Clone(n.Layers)
+	ws.sparsity = n.Sparsity
 	rows = max(rows, ws.rows)
 	ws.rows = rows
 	ws.h = make([][]float32, len(n.Layers))
