@@ -247,7 +247,7 @@ func (g *Gemm) PackB(transB bool, k, n int, b []float32, ldb int) (*PackedB, err
 	panels := (n + nr - 1) / nr
 	p := &PackedB{k: k, n: n, nr: nr, data: make([]float32, panels*nr*k)}
 	if k > 0 {
-		packBPanels(transB, b, ldb, 0, k, 0, n, nr, p.data)
+		packBPanels(transB, b, ldb, 0, k, 0, n, nr, p.data, g.variant(nr).transpose8)
 	}
 	return p, nil
 }

@@ -374,13 +374,13 @@ func (j *gemmJob) workBlocked(t int) {
 				buf := j.bbuf[step&1]
 				s0, s1 := split(panels, 1, t, T)
 				if s0 < s1 {
-					packBPanels(j.transB, j.b, j.ldb, pc, kcb, jc+s0*NR, min(n, jc+s1*NR), NR, buf[s0*NR*kcb:])
+					packBPanels(j.transB, j.b, j.ldb, pc, kcb, jc+s0*NR, min(n, jc+s1*NR), NR, buf[s0*NR*kcb:], kt.transpose8)
 				}
 				j.bar.wait()
 				bsrc, bq, bld = buf, NR*kcb, NR
 			default:
 				if q0 < q1 {
-					packBPanels(j.transB, j.b, j.ldb, pc, kcb, jc+q0*NR, min(n, jc+q1*NR), NR, w.bbuf[q0*NR*kcb:])
+					packBPanels(j.transB, j.b, j.ldb, pc, kcb, jc+q0*NR, min(n, jc+q1*NR), NR, w.bbuf[q0*NR*kcb:], kt.transpose8)
 				}
 				bsrc, bq, bld = w.bbuf, NR*kcb, NR
 			}
@@ -400,13 +400,13 @@ func (j *gemmJob) workBlocked(t int) {
 						// The kernel reads MR rows: copy the last,
 						// partial tile so none is read past A's end.
 						ir := mcb / MR * MR
-						packARows(false, j.a, j.lda, ic+ir, mcb-ir, pc, kcb, MR, w.atile)
+						packARows(false, j.a, j.lda, ic+ir, mcb-ir, pc, kcb, MR, w.atile, nil)
 					}
 				case kt.packedA:
 					packAInterleaved(j.transA, j.a, j.lda, ic, mcb, pc, kcb, MR, w.abuf)
 					abase, astep, alda = w.abuf, kcb, MR
 				default:
-					packARows(j.transA, j.a, j.lda, ic, mcb, pc, kcb, MR, w.abuf)
+					packARows(j.transA, j.a, j.lda, ic, mcb, pc, kcb, MR, w.abuf, kt.transpose8)
 					abase, astep, alda = w.abuf, kcb, kcb
 				}
 				for q := q0; q < q1; q++ {
@@ -415,7 +415,7 @@ func (j *gemmJob) workBlocked(t int) {
 					bp, ldb := bsrc[q*bq:], bld
 					if j.direct && nrr < NR && !kt.partialN {
 						// Reading NR columns in place would run past B.
-						packBPanels(false, j.b, j.ldb, pc, kcb, c0, n, NR, w.bbuf)
+						packBPanels(false, j.b, j.ldb, pc, kcb, c0, n, NR, w.bbuf, nil)
 						bp, ldb = w.bbuf, NR
 					}
 					for ir := 0; ir < mcb; ir += MR {

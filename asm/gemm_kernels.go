@@ -22,6 +22,9 @@ type gemmKernels struct {
 	// partialN reports that kern handles nr < NR itself (with masked
 	// loads and stores); otherwise edge tiles go through a scratch tile.
 	partialN bool
+	// transpose8, if not nil, is packTranspose8's contract in assembly:
+	// dst[x*ldd+y] = src[y*lds+x] for y < 8, x < kc.
+	transpose8 func(kc int, src *float32, lds int, dst *float32, ldd int)
 	// gemv computes one row of C against up to gemvNR columns of B.
 	gemv gemvKernel
 	// gemvNR is the widest column block gemv handles per call.
@@ -56,11 +59,11 @@ func newGemmKernels(k *gemmKernels) *gemmKernels {
 		k.eff = 1
 	}
 	if k.kc == 0 {
-		// A kc×nr panel of B stays in L1 while the rows of A stream
-		// through: about 2/3 of L1 (256 for 48-wide panels and a 48 KiB
-		// L1), which measured best on the development machine.
-		k.kc = (c.L1D * 2 / 3) / (4 * k.nr)
-		k.kc = min(max(k.kc&^15, 128), 512)
+		// A kc×nr panel of B is reused from L1 and L2 while the rows of
+		// A stream through: kc = 256 for 64-wide panels and a 48 KiB L1
+		// measured best on the development machine (TestGemmTune).
+		k.kc = (c.L1D * 4 / 3) / (4 * k.nr)
+		k.kc = min(max(k.kc&^15, 128), 384)
 	}
 	if k.mc == 0 {
 		// The packed mc×kc block of A takes about half of L2.

@@ -780,6 +780,32 @@ func TestSgemmKernels(t *testing.T) {
 	}
 }
 
+// TestPackTranspose checks each tier's transposing pack against
+// packTranspose8, with guards around the destination.
+func TestPackTranspose(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 0))
+	for _, tier := range Tiers() {
+		tr8 := gemmTables[tier].transpose8
+		if tr8 == nil {
+			continue
+		}
+		for kc := 1; kc <= 35; kc++ {
+			lds := kc + rng.IntN(4)
+			ldd := 8 + rng.IntN(4)*8
+			src := newGemmMat(8, kc, lds, rng.IntN(5), smallInts(rng))
+			got := newGemmMat(kc, 8, ldd, rng.IntN(5), func() float32 { return 99 })
+			want := got.clone()
+			tr8(kc, &src.s()[0], lds, &got.s()[0], ldd)
+			packTranspose8(kc, &src.s()[0], lds, &want.s()[0], ldd)
+			for i := range got.buf {
+				if math.Float32bits(got.buf[i]) != math.Float32bits(want.buf[i]) {
+					t.Fatalf("%s kc=%d lds=%d ldd=%d: buffer index %d = %v, want %v", tier, kc, lds, ldd, i, got.buf[i], want.buf[i])
+				}
+			}
+		}
+	}
+}
+
 // FuzzSgemm compares the active tier with the generic one on arbitrary
 // shapes and data. The bound is the one of TestSgemmGonum, applied to the
 // difference of two float32 routines.

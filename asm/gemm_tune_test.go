@@ -43,6 +43,7 @@ func TestGemmTune(t *testing.T) {
 	kcs := ints("LATENT_GEMM_TUNE_KC", []int{0})
 	mcs := ints("LATENT_GEMM_TUNE_MC", []int{0})
 	rounds := ints("LATENT_GEMM_TUNE_ROUNDS", []int{60})[0]
+	threads := ints("LATENT_GEMM_TUNE_THREADS", []int{1})
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	for _, item := range strings.Split(spec, ";") {
@@ -61,18 +62,24 @@ func TestGemmTune(t *testing.T) {
 			best float64
 		}
 		var cfgs []*cfg
-		for _, v := range gemmVariants(tier) {
+		vs := gemmVariants(tier)
+		if os.Getenv("LATENT_GEMM_TUNE_PICK") != "" {
+			vs = []*gemmKernels{(&Gemm{vs: vs}).pick(s.m, s.n)}
+		}
+		for _, v := range vs {
 			for _, kc := range kcs {
 				for _, mc := range mcs {
-					kt := *v
-					if kc > 0 {
-						kt.kc = kc
+					for _, th := range threads {
+						kt := *v
+						if kc > 0 {
+							kt.kc = kc
+						}
+						if mc > 0 {
+							kt.mc = max(mc/kt.mr, 1) * kt.mr
+						}
+						cfgs = append(cfgs, &cfg{name: fmt.Sprintf("%dx%d kc%d mc%d t%d", kt.mr, kt.nr, kt.kc, kt.mc, th),
+							g: &Gemm{vs: []*gemmKernels{&kt}, threads: th}, best: math.Inf(1)})
 					}
-					if mc > 0 {
-						kt.mc = max(mc/kt.mr, 1) * kt.mr
-					}
-					cfgs = append(cfgs, &cfg{name: fmt.Sprintf("%dx%d kc%d mc%d", kt.mr, kt.nr, kt.kc, kt.mc),
-						g: &Gemm{vs: []*gemmKernels{&kt}, threads: 1}, best: math.Inf(1)})
 				}
 			}
 		}

@@ -39,6 +39,11 @@ func gemvKernelAVX512(kc int, x *float32, b *float32, ldb int, y *float32, alpha
 //go:noescape
 func gemvKernelAVX2(kc int, x *float32, b *float32, ldb int, y *float32, alpha float32, beta float32, nr int)
 
+// packTranspose8AVX2 transposes 8 rows of kc values into kc rows of 8: dst[x*ldd+y] = src[y*lds+x].
+//
+//go:noescape
+func packTranspose8AVX2(kc int, src *float32, lds int, dst *float32, ldd int)
+
 // peakFMAAVX2 runs n iterations of 12 independent FMAs (peak-throughput probe for benchmarks).
 func peakFMAAVX2(n int)
 

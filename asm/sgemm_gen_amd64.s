@@ -2896,6 +2896,148 @@ gemvKernelAVX2_z:
 	VZEROUPPER
 	RET
 
+// func packTranspose8AVX2(kc int, src *float32, lds int, dst *float32, ldd int)
+// Requires: AVX
+TEXT ·packTranspose8AVX2(SB), NOSPLIT, $0-40
+	MOVQ kc+0(FP), DX
+	MOVQ src+8(FP), SI
+	MOVQ lds+16(FP), R8
+	SHLQ $0x02, R8
+	MOVQ dst+24(FP), R9
+	MOVQ ldd+32(FP), R10
+	SHLQ $0x02, R10
+	LEAQ (SI)(R8*2), R12
+	ADDQ R8, R12
+	LEAQ (R12)(R8*2), R13
+	ADDQ R8, R13
+	MOVQ DX, BX
+	SHRQ $0x03, BX
+	JZ   packTranspose8AVX2_tail
+
+packTranspose8AVX2_loop:
+	VMOVUPS    (SI), Y0
+	VMOVUPS    (SI)(R8*1), Y1
+	VMOVUPS    (SI)(R8*2), Y2
+	VMOVUPS    (R12), Y3
+	VMOVUPS    (R12)(R8*1), Y4
+	VMOVUPS    (R12)(R8*2), Y5
+	VMOVUPS    (R13), Y6
+	VMOVUPS    (R13)(R8*1), Y7
+	VUNPCKLPS  Y1, Y0, Y8
+	VUNPCKHPS  Y1, Y0, Y9
+	VUNPCKLPS  Y3, Y2, Y10
+	VUNPCKHPS  Y3, Y2, Y11
+	VUNPCKLPS  Y5, Y4, Y12
+	VUNPCKHPS  Y5, Y4, Y13
+	VUNPCKLPS  Y7, Y6, Y14
+	VUNPCKHPS  Y7, Y6, Y15
+	VSHUFPS    $0x44, Y10, Y8, Y0
+	VSHUFPS    $0xee, Y10, Y8, Y1
+	VSHUFPS    $0x44, Y11, Y9, Y2
+	VSHUFPS    $0xee, Y11, Y9, Y3
+	VSHUFPS    $0x44, Y14, Y12, Y4
+	VSHUFPS    $0xee, Y14, Y12, Y5
+	VSHUFPS    $0x44, Y15, Y13, Y6
+	VSHUFPS    $0xee, Y15, Y13, Y7
+	VPERM2F128 $0x20, Y4, Y0, Y8
+	VPERM2F128 $0x31, Y4, Y0, Y12
+	VPERM2F128 $0x20, Y5, Y1, Y9
+	VPERM2F128 $0x31, Y5, Y1, Y13
+	VPERM2F128 $0x20, Y6, Y2, Y10
+	VPERM2F128 $0x31, Y6, Y2, Y14
+	VPERM2F128 $0x20, Y7, Y3, Y11
+	VPERM2F128 $0x31, Y7, Y3, Y15
+	VMOVUPS    Y8, (R9)
+	ADDQ       R10, R9
+	VMOVUPS    Y9, (R9)
+	ADDQ       R10, R9
+	VMOVUPS    Y10, (R9)
+	ADDQ       R10, R9
+	VMOVUPS    Y11, (R9)
+	ADDQ       R10, R9
+	VMOVUPS    Y12, (R9)
+	ADDQ       R10, R9
+	VMOVUPS    Y13, (R9)
+	ADDQ       R10, R9
+	VMOVUPS    Y14, (R9)
+	ADDQ       R10, R9
+	VMOVUPS    Y15, (R9)
+	ADDQ       R10, R9
+	ADDQ       $0x20, SI
+	ADDQ       $0x20, R12
+	ADDQ       $0x20, R13
+	DECQ       BX
+	JNZ        packTranspose8AVX2_loop
+
+packTranspose8AVX2_tail:
+	ANDQ       $0x07, DX
+	JZ         packTranspose8AVX2_done
+	MOVQ       DX, AX
+	NEGQ       AX
+	LEAQ       sgemmMaskTable<>+0(SB), CX
+	VMOVDQU    32(CX)(AX*4), Y15
+	VMASKMOVPS (SI), Y15, Y0
+	VMASKMOVPS (SI)(R8*1), Y15, Y1
+	VMASKMOVPS (SI)(R8*2), Y15, Y2
+	VMASKMOVPS (R12), Y15, Y3
+	VMASKMOVPS (R12)(R8*1), Y15, Y4
+	VMASKMOVPS (R12)(R8*2), Y15, Y5
+	VMASKMOVPS (R13), Y15, Y6
+	VMASKMOVPS (R13)(R8*1), Y15, Y7
+	VUNPCKLPS  Y1, Y0, Y8
+	VUNPCKHPS  Y1, Y0, Y9
+	VUNPCKLPS  Y3, Y2, Y10
+	VUNPCKHPS  Y3, Y2, Y11
+	VUNPCKLPS  Y5, Y4, Y12
+	VUNPCKHPS  Y5, Y4, Y13
+	VUNPCKLPS  Y7, Y6, Y14
+	VUNPCKHPS  Y7, Y6, Y15
+	VSHUFPS    $0x44, Y10, Y8, Y0
+	VSHUFPS    $0xee, Y10, Y8, Y1
+	VSHUFPS    $0x44, Y11, Y9, Y2
+	VSHUFPS    $0xee, Y11, Y9, Y3
+	VSHUFPS    $0x44, Y14, Y12, Y4
+	VSHUFPS    $0xee, Y14, Y12, Y5
+	VSHUFPS    $0x44, Y15, Y13, Y6
+	VSHUFPS    $0xee, Y15, Y13, Y7
+	VPERM2F128 $0x20, Y4, Y0, Y8
+	VPERM2F128 $0x31, Y4, Y0, Y12
+	VPERM2F128 $0x20, Y5, Y1, Y9
+	VPERM2F128 $0x31, Y5, Y1, Y13
+	VPERM2F128 $0x20, Y6, Y2, Y10
+	VPERM2F128 $0x31, Y6, Y2, Y14
+	VPERM2F128 $0x20, Y7, Y3, Y11
+	VPERM2F128 $0x31, Y7, Y3, Y15
+	VMOVUPS    Y8, (R9)
+	CMPQ       DX, $0x01
+	JE         packTranspose8AVX2_done
+	ADDQ       R10, R9
+	VMOVUPS    Y9, (R9)
+	CMPQ       DX, $0x02
+	JE         packTranspose8AVX2_done
+	ADDQ       R10, R9
+	VMOVUPS    Y10, (R9)
+	CMPQ       DX, $0x03
+	JE         packTranspose8AVX2_done
+	ADDQ       R10, R9
+	VMOVUPS    Y11, (R9)
+	CMPQ       DX, $0x04
+	JE         packTranspose8AVX2_done
+	ADDQ       R10, R9
+	VMOVUPS    Y12, (R9)
+	CMPQ       DX, $0x05
+	JE         packTranspose8AVX2_done
+	ADDQ       R10, R9
+	VMOVUPS    Y13, (R9)
+	CMPQ       DX, $0x06
+	JE         packTranspose8AVX2_done
+	ADDQ       R10, R9
+	VMOVUPS    Y14, (R9)
+
+packTranspose8AVX2_done:
+	VZEROUPPER
+	RET
+
 // func peakFMAAVX2(n int)
 // Requires: AVX, FMA3
 TEXT ·peakFMAAVX2(SB), NOSPLIT, $0-8

@@ -56,6 +56,7 @@ func main() {
 	}
 	gemvAVX512()
 	gemvAVX2()
+	transpose8AVX2()
 	peakFMA("peakFMAAVX2", ymm)
 	peakFMA("peakFMAAVX512", zmm)
 	Generate()
@@ -586,6 +587,102 @@ func peakFMA(name string, vec func(int) VecPhysical) {
 	}
 	DECQ(rCnt)
 	JNZ(LabelRef(name + "_loop"))
+	Label(name + "_done")
+	VZEROUPPER()
+	RET()
+}
+
+// transpose8AVX2 emits packTranspose8AVX2(kc, src, lds, dst, ldd), which
+// sets dst[x*ldd+y] = src[y*lds+x] for y < 8 and x < kc: eight source
+// rows become kc destination rows of eight values (the transposing packs
+// of op(A) and op(B)). Blocks of eight x are 8×8 register transposes; the
+// last kc%8 are loaded under a lane mask and stored one row at a time.
+func transpose8AVX2() {
+	name := "packTranspose8AVX2"
+	TEXT(name, NOSPLIT, "func(kc int, src *float32, lds int, dst *float32, ldd int)")
+	Pragma("noescape")
+	Doc(name + " transposes 8 rows of kc values into kc rows of 8: dst[x*ldd+y] = src[y*lds+x].")
+	k, src, lds, dst, ldd := rK, rA, rLdb, rC, rLdc
+	Load(Param("kc"), k)
+	Load(Param("src"), src)
+	Load(Param("lds"), lds)
+	SHLQ(U8(2), lds)
+	Load(Param("dst"), dst)
+	Load(Param("ldd"), ldd)
+	SHLQ(U8(2), ldd)
+	// Row pointers: src rows y at bases[y/3] + lds*(y%3).
+	bases := []GPPhysical{src, R12, R13}
+	LEAQ(Mem{Base: src, Index: lds, Scale: 2}, R12)
+	ADDQ(lds, R12)
+	LEAQ(Mem{Base: R12, Index: lds, Scale: 2}, R13)
+	ADDQ(lds, R13)
+	row := func(y int) Mem {
+		if y%3 == 0 {
+			return Mem{Base: bases[y/3]}
+		}
+		return Mem{Base: bases[y/3], Index: lds, Scale: uint8(y % 3)}
+	}
+	r := func(i int) VecPhysical { return ymm(i) }
+	t := func(i int) VecPhysical { return ymm(8 + i) }
+	transpose := func() {
+		for i := 0; i < 4; i++ {
+			VUNPCKLPS(r(2*i+1), r(2*i), t(2*i))
+			VUNPCKHPS(r(2*i+1), r(2*i), t(2*i+1))
+		}
+		// s0 = shuf(t0,t2,0x44) s1 = shuf(t0,t2,0xEE) s2 = shuf(t1,t3,0x44)
+		// s3 = shuf(t1,t3,0xEE), same for t4..t7 into s4..s7 (in r).
+		for h := 0; h < 2; h++ {
+			a, b, c, d := t(4*h), t(4*h+2), t(4*h+1), t(4*h+3)
+			VSHUFPS(U8(0x44), b, a, r(4*h))
+			VSHUFPS(U8(0xEE), b, a, r(4*h+1))
+			VSHUFPS(U8(0x44), d, c, r(4*h+2))
+			VSHUFPS(U8(0xEE), d, c, r(4*h+3))
+		}
+		// o_x = lanes of s_x (low) and s_{x+4} (high), x < 4; o_{x+4} the
+		// high lanes of both.
+		for x := 0; x < 4; x++ {
+			VPERM2F128(U8(0x20), r(4+x), r(x), t(x))
+			VPERM2F128(U8(0x31), r(4+x), r(x), t(4+x))
+		}
+	}
+	MOVQ(k, rCnt)
+	SHRQ(U8(3), rCnt)
+	JZ(LabelRef(name + "_tail"))
+	Label(name + "_loop")
+	for y := 0; y < 8; y++ {
+		VMOVUPS(row(y), r(y))
+	}
+	transpose()
+	for x := 0; x < 8; x++ {
+		VMOVUPS(t(x), Mem{Base: dst})
+		ADDQ(ldd, dst)
+	}
+	for _, b := range bases {
+		ADDQ(U8(32), b)
+	}
+	DECQ(rCnt)
+	JNZ(LabelRef(name + "_loop"))
+	Label(name + "_tail")
+	ANDQ(U8(7), k)
+	JZ(LabelRef(name + "_done"))
+	// Mask of the first kc%8 lanes from the AVX2 mask table.
+	tab := avx2MaskTable()
+	MOVQ(k, rTmp)
+	NEGQ(rTmp)
+	LEAQ(tab, rNR)
+	VMOVDQU(Mem{Base: rNR, Index: rTmp, Scale: 4, Disp: 32}, ymm(15))
+	for y := 0; y < 8; y++ {
+		VMASKMOVPS(row(y), ymm(15), r(y))
+	}
+	transpose()
+	for x := 0; x < 7; x++ {
+		VMOVUPS(t(x), Mem{Base: dst})
+		if x < 6 {
+			CMPQ(k, U8(x+1))
+			JE(LabelRef(name + "_done"))
+			ADDQ(ldd, dst)
+		}
+	}
 	Label(name + "_done")
 	VZEROUPPER()
 	RET()
