@@ -28,7 +28,7 @@ func avx2Kernels(mr, nr int, eff float64, k gemmKernel) *gemmKernels {
 	return newGemmKernels(&gemmKernels{
 		tier: AVX2, mr: mr, nr: nr, eff: eff, kern: k, partialN: true,
 		transpose8: packTranspose8AVX2,
-		gemv: gemvKernelAVX2, gemvNR: 32,
+		gemv:       gemvKernelAVX2, gemvNR: 32,
 	})
 }
 
@@ -36,7 +36,7 @@ func avx512Kernels(mr, nr int, eff float64, k gemmKernel) *gemmKernels {
 	return newGemmKernels(&gemmKernels{
 		tier: AVX512, mr: mr, nr: nr, eff: eff, kern: k, partialN: true,
 		transpose8: packTranspose8AVX2,
-		gemv: gemvKernelAVX512, gemvNR: 64,
+		gemv:       gemvKernelAVX512, gemvNR: 64,
 	})
 }
 
