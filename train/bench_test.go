@@ -2,11 +2,13 @@ package train
 
 import (
 	"fmt"
+	"os"
 	"math/rand/v2"
 	"testing"
 	"time"
 
 	"github.com/latent-go/latent/train/dataset"
+	"github.com/latent-go/latent/train/internal/linalg"
 )
 
 // hintonSizes is the deep autoencoder of issue 5's speed target:
@@ -18,6 +20,9 @@ var hintonSizes = []int{784, 1000, 500, 250, 30}
 // squared error and plain SGD, at batch 64 and 256 on 1 and 2 threads:
 //
 //	go test -run '^$' -bench DeepAutoencoderSGD -benchtime 100x ./train
+//
+// LATENT_UNFUSED_ACT=1 applies activations in a pass after each product
+// instead of in asm's GEMM epilogue, for comparison.
 func BenchmarkDeepAutoencoderSGD(b *testing.B) {
 	const n = 4096
 	src := rand.NewPCG(1, 2)
@@ -32,6 +37,10 @@ func BenchmarkDeepAutoencoderSGD(b *testing.B) {
 	for _, batch := range []int{64, 256} {
 		for _, threads := range []int{1, 2} {
 			b.Run(fmt.Sprintf("batch=%d/threads=%d", batch, threads), func(b *testing.B) {
+				if os.Getenv("LATENT_UNFUSED_ACT") != "" {
+					defer func(f bool) { linalg.FuseActivations = f }(linalg.FuseActivations)
+					linalg.FuseActivations = false
+				}
 				ae, err := NewAutoencoder(AutoencoderConfig{Sizes: hintonSizes, Hidden: Sigmoid, Output: Sigmoid, Loss: SquaredError, Seed: 1})
 				if err != nil {
 					b.Fatal(err)
