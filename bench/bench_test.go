@@ -457,6 +457,7 @@ func TestReportMarkdown(t *testing.T) {
 		"Test CPU", "ONNX Runtime 1.30.0", "go1.26", "`scripts/bench-models.sh`",
 		"**113 µs**", // 11.35 MB at 100 GB/s
 		"| latent | 1 | wall median | 150 | 1.32 |", // 150 / 113.49
+		"| ONNX Runtime | 1 | thread CPU median | 200 | 1.76 |",
 		"| 12.5 (30.0) |",
 		"0.33 |", // arena/naive
 		"### One thread, in thread CPU time",
