@@ -695,8 +695,10 @@ func levelCheckpoint(base string, l int) string { return fmt.Sprintf("%s.level%d
 // all levels would) so that each level can be checkpointed and a killed
 // run resumed from the levels already done. ckpt and resume name
 // checkpoint bases as --checkpoint and --resume give them; either may be
-// empty. log, when set, is told when each level starts.
-func pretrainStack(ctx context.Context, trainSet, validSet *dataset.Set, pc train.PretrainConfig, ckpt, resume string, threads int, rep *reporter) (*train.Stack, error) {
+// empty. topOpt, when not nil, trains the top level instead of
+// pc.Train.Optimizer (a linear code wants a smaller learning rate). rep,
+// when not nil, shows each level's progress.
+func pretrainStack(ctx context.Context, trainSet, validSet *dataset.Set, pc train.PretrainConfig, ckpt, resume string, topOpt train.Optimizer, threads int, rep *reporter) (*train.Stack, error) {
 	L := len(pc.Sizes) - 1
 	st := &train.Stack{}
 	d, dv := trainSet, validSet
@@ -707,6 +709,9 @@ func pretrainStack(ctx context.Context, trainSet, validSet *dataset.Set, pc trai
 		c.RealInput = l == 1 && pc.RealInput || l > 1 && pc.Module != train.ModuleRBM && st.Layers[l-2].Act != train.Sigmoid
 		c.LinearCode = pc.LinearCode && l == L
 		c.Train.Checkpoint, c.Train.ResumeFrom = "", ""
+		if l == L && topOpt != nil {
+			c.Train.Optimizer = topOpt
+		}
 		if ckpt != "" {
 			c.Train.Checkpoint = levelCheckpoint(ckpt, l)
 		}
@@ -772,7 +777,7 @@ func (r *trainRun) stacked(ctx context.Context) error {
 	}
 	r.rep.printf("stacked %s: greedy pre-training with %v modules (%s, %d epochs per level), then fine-tuning as %s\n",
 		sizesString(r.sizes, false), pc.Module, optimizerString(pc.Train.Optimizer), pc.Train.Epochs, f.finetune)
-	st, err := pretrainStack(ctx, r.d.train, r.d.valid, pc, f.checkpoint, f.resume, r.threads, r.rep)
+	st, err := pretrainStack(ctx, r.d.train, r.d.valid, pc, f.checkpoint, f.resume, nil, r.threads, r.rep)
 	if err != nil {
 		return err
 	}

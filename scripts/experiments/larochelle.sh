@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Reproduces the Larochelle et al. (2007) table of EXPERIMENTS.md: test
+# classification error on MNIST-basic and MNIST-rotation of depth 1, 2 and
+# 3 networks with (i) no pre-training, (ii) autoencoder, (iii) RBM and
+# (iv) denoising-autoencoder pre-training, hyper-parameters chosen on the
+# validation set from the small grids below.
+#
+#   scripts/experiments/larochelle.sh                 # every row, in order
+#   scripts/experiments/larochelle.sh mnist-basic rbm # one row group
+#
+# Each finished fine-tuning run is a JSON file in $RESULTS (committed),
+# so an interrupted run picks up where it stopped and a finished one only
+# prints its table. Pre-trained stacks are cached in the user cache
+# directory. Runs use one thread each at low priority: budget about an
+# hour per row group of one dataset on an idle core (much longer on a
+# shared machine).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+LATENT=${LATENT:-bin/latent}
+RESULTS=${RESULTS:-scripts/experiments/results}
+THREADS=${THREADS:-1}
+if [ ! -x "$LATENT" ]; then
+	mkdir -p bin
+	CGO_ENABLED=0 go build -o bin/latent ./cmd/latent
+	LATENT=bin/latent
+fi
+
+# Shared settings: 1000 sigmoid units per hidden layer; each pre-training
+# level trained 20 epochs (batch 64); fine-tuning with SGD, momentum 0.9,
+# batch 64, at most 60 epochs, early stopping after 10 epochs without a
+# lower validation error, keeping the best validation epoch.
+common=(--width 1000 --pre-epochs 20 --epochs 60 --patience 10 --ft-lr 0.05,0.1 --threads "$THREADS" --results "$RESULTS")
+
+row() { # data pretrain [extra flags]
+	local data=$1 pre=$2
+	shift 2
+	echo "== $data $pre" >&2
+	nice -n 10 "$LATENT" experiment larochelle --data "$data" --pretrain "$pre" "${common[@]}" "$@"
+}
+
+group() { # data pretrain
+	case $2 in
+	none) row "$1" none ;;
+	ae) row "$1" ae --pre-opt adam --pre-lr 0.001,0.0001 ;;
+	dae) row "$1" dae --pre-opt adam --pre-lr 0.001 --noise mask:0.1,mask:0.25 ;;
+	rbm) row "$1" rbm --pre-opt sgd --pre-lr 0.02,0.1 --pre-momentum 0.5 ;;
+	*) echo "unknown pre-training $2" >&2; exit 2 ;;
+	esac
+}
+
+if [ $# -eq 2 ]; then
+	group "$1" "$2"
+	exit
+fi
+for data in mnist-basic mnist-rotation; do
+	for pre in none ae rbm dae; do
+		group "$data" "$pre"
+	done
+done
