@@ -346,7 +346,8 @@ func graphText(g *ir.Graph) string {
 //
 // LATENT_DIFF_N sets the number of graphs (default 600; 60 with -short or
 // -race), LATENT_DIFF_SEED the base seed, LATENT_DIFF_ONLY one graph index
-// to run alone (with its text form logged).
+// to run alone (with its text form logged), LATENT_DIFF_THREADS the second
+// thread count (default 2).
 func TestRandomGraphsDiff(t *testing.T) {
 	n := 600
 	if testing.Short() || raceEnabled {
@@ -355,6 +356,10 @@ func TestRandomGraphsDiff(t *testing.T) {
 	n = envInt(t, "LATENT_DIFF_N", n)
 	seed := uint64(envInt(t, "LATENT_DIFF_SEED", 1))
 	only := envInt(t, "LATENT_DIFF_ONLY", -1)
+	threads := []int{1, 2}
+	if th := envInt(t, "LATENT_DIFF_THREADS", 0); th > 0 {
+		threads = []int{1, th}
+	}
 	start := time.Now()
 	rejected := map[string]int{}
 	refRejects, failures, nodes := 0, 0, 0
@@ -388,7 +393,7 @@ func TestRandomGraphsDiff(t *testing.T) {
 		if rng.IntN(10) == 0 {
 			batches[1] = []int{16, 17, 33}[rng.IntN(3)] // GEMM row tails
 		}
-		cfg := diffConfig{batches: batches, threads: []int{1, 2}, planCheck: true, kernels: kernels}
+		cfg := diffConfig{batches: batches, threads: threads, planCheck: true, kernels: kernels}
 		if only >= 0 {
 			t.Logf("graph %d (batches %v):\n%s", i, batches, graphText(g))
 		}
@@ -416,5 +421,26 @@ func TestRandomGraphsDiff(t *testing.T) {
 		n, nodes, time.Since(start).Round(time.Millisecond), refRejects, opCount, rejected, kernels)
 	if only < 0 && refRejects > n/100 {
 		t.Errorf("the reference rejected %d of %d generated graphs: the generator drifts into invalid graphs", refRejects, n)
+	}
+}
+
+// TestRandomGraphTextRoundTrip checks that the text form the differential
+// test prints for a failing graph is a usable reproducer: ir.Parse reads it
+// back into a graph that prints the same and verifies.
+func TestRandomGraphTextRoundTrip(t *testing.T) {
+	for i := 0; i < 100; i++ {
+		rng := rand.New(rand.NewPCG(99, uint64(i)))
+		g, _ := randomGraph(rng, 2+rng.IntN(9))
+		text := graphText(g)
+		back, err := ir.Parse(text)
+		if err != nil {
+			t.Fatalf("graph %d: Parse: %v\n%s", i, err, text)
+		}
+		if err := ir.Verify(back); err != nil {
+			t.Fatalf("graph %d: Verify after Parse: %v\n%s", i, err, text)
+		}
+		if again := graphText(back); again != text {
+			t.Fatalf("graph %d: text changed by Parse+Print:\n%s\nvs\n%s", i, text, again)
+		}
 	}
 }
