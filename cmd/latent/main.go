@@ -69,13 +69,14 @@ func runMain(args []string, stdout, stderr io.Writer) int {
 	}
 	fs := newFlagSet(c, stderr)
 	run := c.setup(fs)
-	if err := fs.Parse(args[1:]); err != nil {
+	pos, err := parseInterleaved(fs, args[1:])
+	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
 		return 2
 	}
-	if err := run(fs.Args(), stdout, stderr); err != nil {
+	if err := run(pos, stdout, stderr); err != nil {
 		msg := strings.ReplaceAll(err.Error(), "\n", "; ")
 		fmt.Fprintf(stderr, "latent %s: %s\n", c.name, msg)
 		var ue usageError
@@ -116,3 +117,28 @@ func topUsage(w io.Writer) {
 	}
 	fmt.Fprintf(w, "\nRun \"latent <command> --help\" for a command's flags.\n")
 }
+
+// parseInterleaved parses flags that may come before, between or after
+// the positional arguments ("latent run M x.pb -o out"), and returns the
+// positional ones. "--" ends flag parsing.
+func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		if args[0] == "--" {
+			return append(pos, args[1:]...), nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+// reparse is parseInterleaved for commands that parse their arguments
+// again themselves.
+func reparse(fs *flag.FlagSet, args []string) ([]string, error) { return parseInterleaved(fs, args) }

@@ -32,11 +32,6 @@ func init() {
 			threads := fs.Int("threads", 0, "threads for the compiled path (0: all cores)")
 			check := fs.String("check", "", "compare the outputs with DIR/output_K.pb (relative 1e-3, absolute 1e-5)")
 			return func(args []string, stdout, stderr io.Writer) error {
-				// Flags may follow the positional arguments.
-				args, err := reparse(fs, args)
-				if err != nil {
-					return usagef("%v", err)
-				}
 				if len(args) < 1 {
 					return usagef("missing model file")
 				}
@@ -116,24 +111,6 @@ func init() {
 			}
 		},
 	})
-}
-
-// reparse lets flags come after positional arguments (latent run M x.pb
-// -o out).
-func reparse(fs *flag.FlagSet, args []string) ([]string, error) {
-	var pos []string
-	for len(args) > 0 {
-		if strings.HasPrefix(args[0], "-") && args[0] != "-" {
-			if err := fs.Parse(args); err != nil {
-				return nil, err
-			}
-			args = fs.Args()
-			continue
-		}
-		pos = append(pos, args[0])
-		args = args[1:]
-	}
-	return pos, nil
 }
 
 // readInputs reads tensor files; a directory stands for its input_K.pb
