@@ -86,3 +86,8 @@ models-large:
 
 bench:
 	$(GO) test -run '^$$' -bench . ./asm/ ./runtime/... ./compiler/...
+
+# latent vs ONNX Runtime on the benchmark autoencoders -> the models section
+# of BENCHMARKS.md (cgo, node/npm; python3-torch once for deep_ae).
+bench-models: ort
+	scripts/bench-models.sh
