@@ -28,6 +28,12 @@ const (
 
 // gemmJob is one call's problem, plan and scratch. Jobs are recycled
 // through gemmJobs so that a warm call allocates nothing.
+//
+// Work is shared dynamically: the threads take B panels to pack and then
+// work units (blocks of C) from atomic counters, so a helper goroutine
+// that the OS schedules late simply takes less work, and one that has not
+// started by the time the caller has finished everything is cancelled
+// (see claim) instead of waited for.
 type gemmJob struct {
 	kt             *gemmKernels
 	mode           gemmMode
@@ -46,28 +52,41 @@ type gemmJob struct {
 	vec            *Vec // the epilogue's elementwise kernels
 
 	threads int
-	byRows  bool // blocked: threads split rows of C (else columns)
 	direct  bool // blocked: micro-kernels read B in place (no packing)
 	directA bool // blocked: micro-kernels read A in place (no packing)
-	shareB  bool // blocked: threads pack B together, with a barrier
 
-	// Matrix-vector modes: x is the vector, rows (dot) or columns (gemv)
-	// are split among threads; y has stride incy.
+	// The blocked path computes C in column blocks [jc0, jc1) of B; the
+	// panels of a block are packed whole (all k rows) into bfull, unless
+	// B is pre-packed or read in place. A block is cut into units of
+	// unitRows rows × unitPanels panels.
+	jc0, jc1   int
+	unitRows   int
+	unitPanels int
+	rowUnits   int
+	colUnits   int
+	bfull      []float32
+	nextPanel  atomic.Int64
+	donePanels atomic.Int64
+	nextUnit   atomic.Int64
+
+	// Matrix-vector modes: x is the vector; y has stride incy.
 	x    []float32
 	incy int
 
-	bbuf [2][]float32    // packed B blocks (double-buffered when shared)
 	ws   []gemmWorkspace // per thread
 	xbuf []float32       // gathered vector
-	bar  gemmBarrier
-	wg   sync.WaitGroup
+	// claim[t] holds gen<<1 while helper t's task is unclaimed and
+	// gen<<1|1 once the helper or the caller has claimed it.
+	claim []atomic.Uint64
+	gen   uint64
+	wg    sync.WaitGroup
 }
 
 // gemmWorkspace is one thread's private scratch.
 type gemmWorkspace struct {
 	abuf  []float32 // packed A block
 	atile []float32 // the last, partial tile of A when A is read in place
-	bbuf  []float32 // B panels when not shared
+	bbuf  []float32 // the edge panel of B when B is read in place
 	tile  []float32 // MR×NR edge tile
 }
 
@@ -174,59 +193,70 @@ func (g *Gemm) run(transA, transB bool, m, n, k int, alpha float32, a []float32,
 	default:
 		j.mode = modeBlocked
 		j.plan(maxT, g.work(gemmFlopsPerThread))
+		j.runBlocked()
+		putGemmJob(j)
+		return
 	}
+	j.nextUnit.Store(0)
 	j.exec()
 	putGemmJob(j)
 }
 
-// plan chooses threads, the split and the packing of a blocked job, and
-// sizes its scratch.
+// gemmPackBudget bounds the packed copy of B a call makes (in floats):
+// wider products are computed in column blocks that each fit.
+const gemmPackBudget = 8 << 20
+
+// plan chooses threads, packing and work units of a blocked job, and
+// sizes its scratch. The caller then runs blocks [jc0, jc1) of at most
+// gemmPackBudget/k columns.
 func (j *gemmJob) plan(maxT, minFlops int) {
 	kt := j.kt
 	m, n, k := j.m, j.n, j.k
-	tm := (m + kt.mr - 1) / kt.mr
-	tn := (n + kt.nr - 1) / kt.nr
+	MR, NR := kt.mr, kt.nr
+	tm := (m + MR - 1) / MR
 	flops := 2 * m * n * k
-	T := min(maxT, max(1, flops/minFlops), max(tm, tn))
-	T = max(T, 1)
-	// Split the dimension that balances better; rows win ties because
-	// the threads then share one packed copy of B.
-	effR := float64(tm) / float64(T*((tm+T-1)/T))
-	effC := float64(tn) / float64(T*((tn+T-1)/T))
-	j.byRows = effR >= 0.95*effC
-	j.direct = j.pb == nil && !j.transB && m <= kt.mc && m <= 4*kt.mr
-	j.directA = !kt.packedA && !j.transA
-	j.shareB = j.pb == nil && !j.direct && j.byRows && T > 1
+	T := max(1, min(maxT, flops/minFlops, tm*((n+NR-1)/NR)))
 	j.threads = T
+	j.direct = j.pb == nil && !j.transB && m <= 4*MR
+	j.directA = !kt.packedA && !j.transA
+
+	// Column blocks: all of n when its packed B fits the budget.
+	ncb := n
+	if j.pb == nil && !j.direct && k*n > gemmPackBudget {
+		ncb = max(gemmPackBudget/k/NR, 1) * NR
+	}
+	panels := (min(ncb, n) + NR - 1) / NR
+	// Work units: about four per thread so that a late helper still
+	// gets a share. Row units keep at least 8 tiles (so every B panel
+	// loaded into L1 serves 8 tiles); the rest of the split goes to
+	// columns.
+	j.rowUnits, j.colUnits = 1, 1
+	if T > 1 {
+		want := 4 * T
+		j.rowUnits = max(1, min(want, tm/8))
+		j.colUnits = max(1, min(panels, (want+j.rowUnits-1)/j.rowUnits))
+	}
+	j.unitRows = (tm + j.rowUnits - 1) / j.rowUnits * MR
+	j.unitPanels = (panels + j.colUnits - 1) / j.colUnits
 
 	kc := min(kt.kc, k)
-	nc := min(kt.nc, (n+kt.nr-1)/kt.nr*kt.nr)
+	mc := min(kt.mc, j.unitRows)
 	if len(j.ws) < T {
 		j.ws = append(j.ws, make([]gemmWorkspace, T-len(j.ws))...)
 	}
-	rowsPerT := m
-	if j.byRows {
-		rowsPerT = (tm + T - 1) / T * kt.mr
-	}
-	mc := min(kt.mc, (rowsPerT+kt.mr-1)/kt.mr*kt.mr)
 	for t := 0; t < T; t++ {
 		w := &j.ws[t]
 		if !j.directA {
 			w.abuf = grow(w.abuf, mc*kc)
 		}
-		w.atile = grow(w.atile, kt.mr*kc)
-		w.tile = grow(w.tile, kt.mr*kt.nr)
-		switch {
-		case j.direct:
-			w.bbuf = grow(w.bbuf, kt.nr*kc) // the edge panel
-		case j.pb == nil && !j.shareB:
-			w.bbuf = grow(w.bbuf, nc*kc)
+		w.atile = grow(w.atile, MR*kc)
+		w.tile = grow(w.tile, MR*NR)
+		if j.direct {
+			w.bbuf = grow(w.bbuf, NR*kc)
 		}
 	}
-	if j.shareB {
-		j.bbuf[0] = grow(j.bbuf[0], nc*kc)
-		j.bbuf[1] = grow(j.bbuf[1], nc*kc)
-		j.bar.reset(T)
+	if j.pb == nil && !j.direct {
+		j.bfull = grow(j.bfull, panels*NR*k)
 	}
 }
 
@@ -238,22 +268,53 @@ func (g *Gemm) work(def int) int {
 	return def
 }
 
-// exec runs the job on j.threads goroutines: the caller and helpers from
-// the worker pool.
+// runBlocked computes C block by block of columns.
+func (j *gemmJob) runBlocked() {
+	n, NR := j.n, j.kt.nr
+	ncb := n
+	if j.pb == nil && !j.direct && j.k*n > gemmPackBudget {
+		ncb = max(gemmPackBudget/j.k/NR, 1) * NR
+	}
+	for j.jc0 = 0; j.jc0 < n; j.jc0 += ncb {
+		j.jc1 = min(n, j.jc0+ncb)
+		j.nextPanel.Store(0)
+		j.donePanels.Store(0)
+		j.nextUnit.Store(0)
+		j.exec()
+	}
+}
+
+// exec runs the job on the caller and j.threads-1 helper goroutines.
 func (j *gemmJob) exec() {
-	if j.threads <= 1 {
+	T := j.threads
+	if T <= 1 {
 		j.work(0)
 		return
 	}
-	j.wg.Add(j.threads - 1)
-	for t := 1; t < j.threads; t++ {
-		gemmDispatch(gemmTask{j, t})
+	if len(j.claim) < T {
+		// Never shrunk, and only replaced when a call wants more threads
+		// than any before on this job.
+		j.claim = make([]atomic.Uint64, max(T, 16))
+	}
+	j.gen++
+	for t := 1; t < T; t++ {
+		j.claim[t].Store(j.gen << 1)
+	}
+	j.wg.Add(T - 1)
+	for t := 1; t < T; t++ {
+		gemmDispatch(gemmTask{j, t, j.gen})
 	}
 	j.work(0)
+	// Cancel the helpers that have not started: all work is done.
+	for t := 1; t < T; t++ {
+		if j.claim[t].CompareAndSwap(j.gen<<1, j.gen<<1|1) {
+			j.wg.Done()
+		}
+	}
 	j.wg.Wait()
 }
 
-// work runs thread t's share of the job.
+// work runs as thread t until no work is left.
 func (j *gemmJob) work(t int) {
 	switch j.mode {
 	case modeGemv:
@@ -265,10 +326,14 @@ func (j *gemmJob) work(t int) {
 	}
 }
 
-// split returns part t of [0, n) cut into T parts at multiples of q.
-func split(n, q, t, T int) (int, int) {
+// gemvChunks is the number of pieces a matrix-vector product is cut
+// into per thread.
+const gemvChunks = 4
+
+// chunk returns piece u of [0, n) cut into parts pieces at multiples of q.
+func chunk(n, q, u, parts int) (int, int) {
 	units := (n + q - 1) / q
-	u0, u1 := t*units/T, (t+1)*units/T
+	u0, u1 := u*units/parts, (u+1)*units/parts
 	return min(n, u0*q), min(n, u1*q)
 }
 
@@ -276,24 +341,32 @@ func (j *gemmJob) workGemv(t int) {
 	kt := j.kt
 	n, k := j.n, j.k
 	y := j.c
+	q := kt.gemvNR
 	if j.pb != nil {
-		nr := j.pb.nr
-		j0, j1 := split(n, nr, t, j.threads)
-		for c0 := j0; c0 < j1; c0 += nr {
-			w := min(nr, n-c0)
-			panel := j.pb.data[c0*k:]
-			kt.gemv(k, &j.x[0], &panel[0], nr, &y[c0], j.alpha, j.beta, w)
+		q = j.pb.nr
+	}
+	parts := gemvChunks * j.threads
+	for {
+		u := int(j.nextUnit.Add(1) - 1)
+		if u >= parts {
+			return
+		}
+		j0, j1 := chunk(n, q, u, parts)
+		if j0 >= j1 {
+			continue
+		}
+		if j.pb != nil {
+			for c0 := j0; c0 < j1; c0 += q {
+				panel := j.pb.data[c0*k:]
+				kt.gemv(k, &j.x[0], &panel[0], q, &y[c0], j.alpha, j.beta, min(q, n-c0))
+			}
+		} else {
+			for c0 := j0; c0 < j1; c0 += q {
+				kt.gemv(k, &j.x[0], &j.b[c0], j.ldb, &y[c0], j.alpha, j.beta, min(q, j1-c0))
+			}
 		}
 		j.epilogueRow(0, j0, j1)
-		return
 	}
-	q := kt.gemvNR
-	j0, j1 := split(n, q, t, j.threads)
-	for c0 := j0; c0 < j1; c0 += q {
-		w := min(q, j1-c0)
-		kt.gemv(k, &j.x[0], &j.b[c0], j.ldb, &y[c0], j.alpha, j.beta, w)
-	}
-	j.epilogueRow(0, j0, j1)
 }
 
 func (j *gemmJob) workDot(t int) {
@@ -302,20 +375,27 @@ func (j *gemmJob) workDot(t int) {
 	if j.n == 1 && j.m > 1 {
 		mat, ld, rows = j.a, j.lda, j.m
 	}
-	r0, r1 := split(rows, 4, t, j.threads)
-	if r0 >= r1 {
-		return
-	}
-	gemvTGeneric(j.k, j.x, mat[r0*ld:], ld, j.c[r0*j.incy:], j.incy, j.alpha, j.beta, r1-r0)
-	if !j.epOn {
-		return
-	}
-	if rows == j.n {
-		j.epilogueRow(0, r0, r1)
-		return
-	}
-	for i := r0; i < r1; i++ {
-		j.epilogueRow(i, 0, 1)
+	parts := gemvChunks * j.threads
+	for {
+		u := int(j.nextUnit.Add(1) - 1)
+		if u >= parts {
+			return
+		}
+		r0, r1 := chunk(rows, 4, u, parts)
+		if r0 >= r1 {
+			continue
+		}
+		gemvTGeneric(j.k, j.x, mat[r0*ld:], ld, j.c[r0*j.incy:], j.incy, j.alpha, j.beta, r1-r0)
+		if !j.epOn {
+			continue
+		}
+		if rows == j.n {
+			j.epilogueRow(0, r0, r1)
+			continue
+		}
+		for i := r0; i < r1; i++ {
+			j.epilogueRow(i, 0, 1)
+		}
 	}
 }
 
@@ -338,108 +418,116 @@ func (j *gemmJob) epilogueRow(i, c0, c1 int) {
 
 func (j *gemmJob) workBlocked(t int) {
 	kt := j.kt
-	MR, NR := kt.mr, kt.nr
-	m, n, k := j.m, j.n, j.k
-	T := j.threads
-	w := &j.ws[t]
-	r0, r1 := 0, m
-	if j.byRows {
-		r0, r1 = split(m, MR, t, T)
-	}
-	step := 0
-	for jc := 0; jc < n; jc += kt.nc {
-		ncb := min(kt.nc, n-jc)
-		panels := (ncb + NR - 1) / NR
-		q0, q1 := 0, panels
-		if !j.byRows {
-			q0, q1 = split(panels, 1, t, T)
+	k, NR := j.k, kt.nr
+	panels := (j.jc1 - j.jc0 + NR - 1) / NR
+	if j.pb == nil && !j.direct {
+		// Pack this block's panels of B, whole (all k rows), taking
+		// them one at a time; then wait until all are packed.
+		for {
+			q := int(j.nextPanel.Add(1) - 1)
+			if q >= panels {
+				break
+			}
+			c0 := j.jc0 + q*NR
+			packBPanels(j.transB, j.b, j.ldb, 0, k, c0, min(j.jc1, c0+NR), NR, j.bfull[q*NR*k:(q+1)*NR*k], kt.transpose8)
+			j.donePanels.Add(1)
 		}
-		for pc := 0; pc < k; pc += kt.kc {
-			kcb := min(kt.kc, k-pc)
-			first, last := pc == 0, pc+kcb == k
-			beta := float32(1)
-			if first {
-				beta = j.beta
+		for i := 0; j.donePanels.Load() < int64(panels); i++ {
+			if i > 64 {
+				runtime.Gosched()
 			}
-			// Locate (or pack) the B panels of this block: panel q
-			// starts at bsrc[q*bq] with rows bld apart.
-			var bsrc []float32
-			var bq, bld int
+		}
+	}
+	units := j.rowUnits * j.colUnits
+	for {
+		u := int(j.nextUnit.Add(1) - 1)
+		if u >= units {
+			return
+		}
+		ru, cu := u/j.colUnits, u%j.colUnits
+		r0, r1 := ru*j.unitRows, min(j.m, (ru+1)*j.unitRows)
+		q0, q1 := cu*j.unitPanels, min(panels, (cu+1)*j.unitPanels)
+		if r0 < r1 && q0 < q1 {
+			j.unit(t, r0, r1, q0, q1)
+		}
+	}
+}
+
+// unit computes rows [r0, r1) of C against panels [q0, q1) of the current
+// column block, over all of k: the BLIS loops pc (kc rows of B), ic (mc
+// rows of A), jr (panels) and ir (register tiles).
+func (j *gemmJob) unit(t, r0, r1, q0, q1 int) {
+	kt := j.kt
+	MR, NR := kt.mr, kt.nr
+	n, k := j.n, j.k
+	w := &j.ws[t]
+	for pc := 0; pc < k; pc += kt.kc {
+		kcb := min(kt.kc, k-pc)
+		first, last := pc == 0, pc+kcb == k
+		beta := float32(1)
+		if first {
+			beta = j.beta
+		}
+		for ic := r0; ic < r1; ic += kt.mc {
+			mcb := min(kt.mc, r1-ic)
+			// A tile ir starts at abase[ir*astep] with rows alda apart.
+			var abase []float32
+			var astep, alda int
 			switch {
-			case j.pb != nil:
-				bsrc, bq, bld = j.pb.data[jc*k+pc*NR:], NR*k, NR
-			case j.direct:
-				bsrc, bq, bld = j.b[pc*j.ldb+jc:], NR, j.ldb
-			case j.shareB:
-				buf := j.bbuf[step&1]
-				s0, s1 := split(panels, 1, t, T)
-				if s0 < s1 {
-					packBPanels(j.transB, j.b, j.ldb, pc, kcb, jc+s0*NR, min(n, jc+s1*NR), NR, buf[s0*NR*kcb:], kt.transpose8)
+			case j.directA:
+				abase, astep, alda = j.a[ic*j.lda+pc:], j.lda, j.lda
+				if mcb%MR != 0 {
+					// The kernel reads MR rows: copy the last, partial
+					// tile so none is read past A's end.
+					ir := mcb / MR * MR
+					packARows(false, j.a, j.lda, ic+ir, mcb-ir, pc, kcb, MR, w.atile, nil)
 				}
-				j.bar.wait()
-				bsrc, bq, bld = buf, NR*kcb, NR
+			case kt.packedA:
+				packAInterleaved(j.transA, j.a, j.lda, ic, mcb, pc, kcb, MR, w.abuf)
+				abase, astep, alda = w.abuf, kcb, MR
 			default:
-				if q0 < q1 {
-					packBPanels(j.transB, j.b, j.ldb, pc, kcb, jc+q0*NR, min(n, jc+q1*NR), NR, w.bbuf[q0*NR*kcb:], kt.transpose8)
-				}
-				bsrc, bq, bld = w.bbuf, NR*kcb, NR
+				packARows(j.transA, j.a, j.lda, ic, mcb, pc, kcb, MR, w.abuf, kt.transpose8)
+				abase, astep, alda = w.abuf, kcb, kcb
 			}
-			step++
-			if q0 >= q1 {
-				continue
-			}
-			for ic := r0; ic < r1; ic += kt.mc {
-				mcb := min(kt.mc, r1-ic)
-				// A tile ir starts at abase[ir*astep] with rows alda apart.
-				var abase []float32
-				var astep, alda int
+			for q := q0; q < q1; q++ {
+				c0 := j.jc0 + q*NR
+				nrr := min(NR, n-c0)
+				// The B panel: kcb rows, ldb apart.
+				var bp []float32
+				var ldb int
 				switch {
-				case j.directA:
-					abase, astep, alda = j.a[ic*j.lda+pc:], j.lda, j.lda
-					if mcb%MR != 0 {
-						// The kernel reads MR rows: copy the last,
-						// partial tile so none is read past A's end.
-						ir := mcb / MR * MR
-						packARows(false, j.a, j.lda, ic+ir, mcb-ir, pc, kcb, MR, w.atile, nil)
-					}
-				case kt.packedA:
-					packAInterleaved(j.transA, j.a, j.lda, ic, mcb, pc, kcb, MR, w.abuf)
-					abase, astep, alda = w.abuf, kcb, MR
+				case j.pb != nil:
+					bp, ldb = j.pb.data[c0*k+pc*NR:], NR
+				case j.direct && (nrr == NR || kt.partialN):
+					bp, ldb = j.b[pc*j.ldb+c0:], j.ldb
+				case j.direct:
+					// Reading NR columns in place would run past B.
+					packBPanels(false, j.b, j.ldb, pc, kcb, c0, n, NR, w.bbuf, nil)
+					bp, ldb = w.bbuf, NR
 				default:
-					packARows(j.transA, j.a, j.lda, ic, mcb, pc, kcb, MR, w.abuf, kt.transpose8)
-					abase, astep, alda = w.abuf, kcb, kcb
+					bp, ldb = j.bfull[q*NR*k+pc*NR:], NR
 				}
-				for q := q0; q < q1; q++ {
-					c0 := jc + q*NR
-					nrr := min(NR, n-c0)
-					bp, ldb := bsrc[q*bq:], bld
-					if j.direct && nrr < NR && !kt.partialN {
-						// Reading NR columns in place would run past B.
-						packBPanels(false, j.b, j.ldb, pc, kcb, c0, n, NR, w.bbuf, nil)
-						bp, ldb = w.bbuf, NR
+				for ir := 0; ir < mcb; ir += MR {
+					mrr := min(MR, mcb-ir)
+					ap, lda := &abase[ir*astep], alda
+					if j.directA && mrr < MR {
+						ap, lda = &w.atile[0], kcb
 					}
-					for ir := 0; ir < mcb; ir += MR {
-						mrr := min(MR, mcb-ir)
-						ap, lda := &abase[ir*astep], alda
-						if j.directA && mrr < MR {
-							ap, lda = &w.atile[0], kcb
-						}
-						ci := (ic+ir)*j.ldc + c0
-						if nrr == NR || kt.partialN {
-							kt.kern(kcb, ap, lda, &bp[0], ldb, &j.c[ci], j.ldc, j.alpha, beta, mrr, nrr)
-						} else {
-							kt.kern(kcb, ap, lda, &bp[0], ldb, &w.tile[0], NR, j.alpha, 0, mrr, NR)
-							mergeTile(w.tile, NR, j.c[ci:], j.ldc, beta, mrr, nrr)
-						}
+					ci := (ic+ir)*j.ldc + c0
+					if nrr == NR || kt.partialN {
+						kt.kern(kcb, ap, lda, &bp[0], ldb, &j.c[ci], j.ldc, j.alpha, beta, mrr, nrr)
+					} else {
+						kt.kern(kcb, ap, lda, &bp[0], ldb, &w.tile[0], NR, j.alpha, 0, mrr, NR)
+						mergeTile(w.tile, NR, j.c[ci:], j.ldc, beta, mrr, nrr)
 					}
 				}
-				if last && j.epOn {
-					// The block was just written and is still in L2:
-					// one pass of the elementwise kernels over it.
-					c0, c1 := jc+q0*NR, min(n, jc+q1*NR)
-					for i := ic; i < ic+mcb; i++ {
-						j.epilogueRow(i, c0, c1)
-					}
+			}
+			if last && j.epOn {
+				// The block was just written and is still in cache: one
+				// pass of the elementwise kernels over it.
+				c0, c1 := j.jc0+q0*NR, min(n, j.jc0+q1*NR)
+				for i := ic; i < ic+mcb; i++ {
+					j.epilogueRow(i, c0, c1)
 				}
 			}
 		}
@@ -491,57 +579,50 @@ func gemmScaleC(m, n int, beta float32, c []float32, ldc int, j *gemmJob) {
 	}
 }
 
-// gemmTask is one helper's share of a job.
+// gemmTask is one helper's share of a job, for call generation gen.
 type gemmTask struct {
-	j *gemmJob
-	t int
+	j   *gemmJob
+	t   int
+	gen uint64
 }
 
 // gemmWork feeds idle helper goroutines. It is unbuffered, so a send
 // succeeds only when a helper is waiting; otherwise gemmDispatch starts a
-// new one. Helpers live for the rest of the process and never hold more
-// than one task.
-var gemmWork = make(chan gemmTask)
+// new one, up to gemmMaxHelpers, and then waits for one to come free
+// (helpers that were cancelled come free at once). Helpers live for the
+// rest of the process.
+var (
+	gemmWork    = make(chan gemmTask)
+	gemmHelpers atomic.Int64
+)
+
+// gemmMaxHelpers bounds the helper goroutines: enough for a few
+// concurrent multi-threaded calls.
+func gemmMaxHelpers() int64 { return int64(4 * runtime.GOMAXPROCS(0)) }
 
 func gemmDispatch(task gemmTask) {
 	select {
 	case gemmWork <- task:
+		return
 	default:
-		go gemmHelper(task)
 	}
+	if gemmHelpers.Add(1) <= gemmMaxHelpers() {
+		go gemmHelper(task)
+		return
+	}
+	gemmHelpers.Add(-1)
+	gemmWork <- task
 }
 
 func gemmHelper(task gemmTask) {
 	for {
-		task.j.work(task.t)
-		task.j.wg.Done()
-		task = <-gemmWork
-	}
-}
-
-// gemmBarrier is a reusable barrier for the threads of one job. Waiters
-// spin briefly (the threads' work is balanced) and then yield.
-type gemmBarrier struct {
-	n     int32
-	count atomic.Int32
-	gen   atomic.Uint32
-}
-
-func (b *gemmBarrier) reset(n int) {
-	b.n = int32(n)
-	b.count.Store(0)
-}
-
-func (b *gemmBarrier) wait() {
-	g := b.gen.Load()
-	if b.count.Add(1) == b.n {
-		b.count.Store(0)
-		b.gen.Add(1)
-		return
-	}
-	for i := 0; b.gen.Load() == g; i++ {
-		if i > 64 {
-			runtime.Gosched()
+		j := task.j
+		// Claim the task unless the caller has cancelled it (it finished
+		// the work alone) or it belongs to an earlier call.
+		if j.claim[task.t].CompareAndSwap(task.gen<<1, task.gen<<1|1) {
+			j.work(task.t)
+			j.wg.Done()
 		}
+		task = <-gemmWork
 	}
 }

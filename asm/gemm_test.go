@@ -674,6 +674,16 @@ func TestSgemmAllocs(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
+				call := func() {
+					if err := g.Sgemm(s.transA, s.transB, s.m, s.n, s.k, 1, a.s(), a.ld, b.s(), b.ld, 0, c.s(), c.ld, ep); err != nil {
+						t.Fatal(err)
+					}
+				}
+				// Warm up: scratch, and the pool of helper goroutines
+				// (bounded by gemmMaxHelpers).
+				for range 2 * gemmMaxHelpers() {
+					call()
+				}
 				allocs := testing.AllocsPerRun(10, func() {
 					if err := g.Sgemm(s.transA, s.transB, s.m, s.n, s.k, 1, a.s(), a.ld, b.s(), b.ld, 0, c.s(), c.ld, ep); err != nil {
 						t.Fatal(err)
