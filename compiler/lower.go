@@ -53,6 +53,7 @@ func (m *Model) lower(g *ir.Graph) (*runtime.Plan, error) {
 		l.lastUse[v] = end
 	}
 	for _, v := range g.Inputs {
+		l.countNaive(v)
 		b := l.newBuffer(v)
 		l.plan.Inputs = append(l.plan.Inputs, b)
 		l.sts[l.store[b]].first = -1
@@ -63,43 +64,21 @@ func (m *Model) lower(g *ir.Graph) (*runtime.Plan, error) {
 			return nil, err
 		}
 	}
+	// Graph outputs are read where they are: their storages live to the
+	// end (pinned), and the session copies constants and arena data out
+	// alike, so no output needs a copy step.
 	for _, v := range g.Outputs {
 		b, err := l.in(v)
 		if err != nil {
 			return nil, err
 		}
-		// An output that is an input, a constant or another output's
-		// storage needs its own buffer, filled by a copy.
-		if l.store[b] < 0 || l.isInputStorage(l.store[b]) || l.sharedOutput(b) {
-			dst := l.newBuffer(&ir.Value{Name: v.Name, DType: v.DType, Shape: v.Shape})
-			l.addStep(runtime.CopyStep(v.Name, b, dst))
-			b = dst
+		if st := l.store[b]; st >= 0 {
+			l.sts[st].pinned = true
 		}
-		l.sts[l.store[b]].pinned = true
 		l.plan.Outputs = append(l.plan.Outputs, b)
 	}
 	l.assignOffsets()
 	return l.plan, nil
-}
-
-func (l *lowerer) isInputStorage(s int) bool {
-	for _, b := range l.plan.Inputs {
-		if l.store[b] == s {
-			return true
-		}
-	}
-	return false
-}
-
-// sharedOutput reports whether buffer b's storage already backs an
-// earlier graph output.
-func (l *lowerer) sharedOutput(b int) bool {
-	for _, o := range l.plan.Outputs {
-		if l.store[o] == l.store[b] {
-			return true
-		}
-	}
-	return false
 }
 
 func (l *lowerer) lowerNode(n *ir.Node) error {
@@ -171,7 +150,17 @@ func (l *lowerer) in(v *ir.Value) (int, error) {
 }
 
 // out returns a new buffer for node output v.
-func (l *lowerer) out(v *ir.Value) int { return l.newBuffer(v) }
+func (l *lowerer) out(v *ir.Value) int {
+	l.countNaive(v)
+	return l.newBuffer(v)
+}
+
+// countNaive adds v to the naive sum: what an executor that gives every
+// graph input, node output and step scratch buffer its own memory would
+// allocate.
+func (l *lowerer) countNaive(v *ir.Value) {
+	l.plan.NaiveBytes += roundUp(byteSize(v))
+}
 
 // view returns a buffer for v sharing src's storage (a reshape).
 func (l *lowerer) view(v *ir.Value, src int) int {
@@ -187,6 +176,7 @@ func (l *lowerer) view(v *ir.Value, src int) int {
 		l.buf[v] = b
 		return b
 	}
+	l.countNaive(v)
 	dims, _ := v.Shape.Ints()
 	b := len(l.plan.Buffers)
 	l.plan.Buffers = append(l.plan.Buffers, runtime.Buffer{Name: v.Name, DType: v.DType, Shape: dims})
@@ -226,8 +216,9 @@ func byteSize(v *ir.Value) int {
 // during the next step added.
 func (l *lowerer) workspace(name string, n int) int {
 	v := &ir.Value{Name: name, DType: ir.Float32, Shape: ir.StaticShape(n)}
+	l.countNaive(v)
 	b := l.newBuffer(v)
-	l.plan.Workspace += l.plan.Buffers[b].Bytes()
+	l.plan.Workspace = max(l.plan.Workspace, roundUp(l.plan.Buffers[b].Bytes()))
 	return b
 }
 
@@ -262,7 +253,6 @@ func (l *lowerer) assignOffsets() {
 			s.last = s.first // written, never read (an unread output)
 		}
 		order = append(order, i)
-		l.plan.NaiveBytes += roundUp(s.bytes)
 	}
 	sort.SliceStable(order, func(a, b int) bool {
 		sa, sb := l.sts[order[a]], l.sts[order[b]]

@@ -173,7 +173,20 @@ func lowerMatMul(l *lowerer, n *ir.Node) (bool, error) {
 	return true, nil
 }
 
-// convGeometry resolves the node's window and converts it to asm's.
+// poolPadsOK reports whether every pooling window overlaps the input: a
+// pad as large as the dilated kernel makes windows of padding only, which
+// ONNX leaves undefined and the pooling kernels reject.
+func poolPadsOK(w *ir.Window) bool {
+	for i := range w.Kernel {
+		ext := (w.Kernel[i]-1)*w.Dilations[i] + 1
+		if w.PadsBegin[i] >= ext || w.PadsEnd[i] >= ext {
+			return false
+		}
+	}
+	return true
+}
+
+// asmWindow converts the node's resolved window to asm's.
 func asmWindow(w *ir.Window, in []int, ceil bool) (*asm.Window, bool) {
 	for i := range w.PadsBegin {
 		if w.PadsBegin[i] < 0 || w.PadsEnd[i] < 0 {
@@ -310,6 +323,9 @@ func lowerMaxPool(l *lowerer, n *ir.Node) (bool, error) {
 	if err != nil {
 		return false, err
 	}
+	if !poolPadsOK(win) {
+		return false, nil
+	}
 	aw, ok := asmWindow(win, xd[2:], ceil)
 	if !ok || !slices.Equal(aw.Out, od[2:]) {
 		return false, nil
@@ -340,6 +356,9 @@ func lowerAvgPool(l *lowerer, n *ir.Node) (bool, error) {
 	win, err := ir.ConvWindow(n, xd[2:], toInts(n.Attrs.Ints("kernel_shape", nil)))
 	if err != nil {
 		return false, err
+	}
+	if !poolPadsOK(win) {
+		return false, nil
 	}
 	aw, ok := asmWindow(win, xd[2:], ceil)
 	if !ok || !slices.Equal(aw.Out, od[2:]) {

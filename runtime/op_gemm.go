@@ -123,6 +123,9 @@ func GemmStep(name string, p GemmParams) (Step, error) {
 		Name: name, Kernel: kernel, In: in, Out: []int{p.Out},
 		FLOPs: 2 * int64(p.M) * int64(p.N) * int64(p.K),
 		Run: func(f *Frame) error {
+			if p.M == 0 || p.N == 0 {
+				return nil
+			}
 			y := f.F32(p.Out)
 			if p.CBuf >= 0 {
 				broadcastMatrix(y, f.F32(p.CBuf), p.CShape, p.M, p.N, p.Beta)

@@ -50,11 +50,14 @@ type Plan struct {
 	Steps   []Step
 	// ArenaBytes is the arena size every call needs.
 	ArenaBytes int
-	// NaiveBytes is the sum of the sizes of all intermediate and output
-	// tensors: what an executor without memory planning would allocate.
+	// NaiveBytes is the sum of the sizes of the graph inputs, every node
+	// output (views and in-place results included) and every step's
+	// scratch buffer: what an executor that gives each of them its own
+	// memory would allocate.
 	NaiveBytes int
-	// Workspace is scratch space (im2col columns, say) in bytes, part of
-	// ArenaBytes, shared by all steps.
+	// Workspace is the largest scratch buffer (im2col columns, say) of any
+	// one step, in bytes; scratch lives only during its step and is part
+	// of ArenaBytes.
 	Workspace int
 }
 
