@@ -88,6 +88,7 @@ type gemmWorkspace struct {
 	atile []float32 // the last, partial tile of A when A is read in place
 	bbuf  []float32 // the edge panel of B when B is read in place
 	tile  []float32 // MR×NR edge tile
+	dot   [4]float32
 }
 
 var gemmJobs struct {
@@ -197,10 +198,16 @@ func (g *Gemm) run(transA, transB bool, m, n, k int, alpha float32, a []float32,
 		putGemmJob(j)
 		return
 	}
+	if len(j.ws) < j.threads {
+		j.ws = append(j.ws, make([]gemmWorkspace, j.threads-len(j.ws))...)
+	}
 	j.nextUnit.Store(0)
 	j.exec()
 	putGemmJob(j)
 }
+
+// gemmDirectB is the largest B (in floats) read in place by any m.
+const gemmDirectB = 32 << 10
 
 // gemmPackBudget bounds the packed copy of B a call makes (in floats):
 // wider products are computed in column blocks that each fit.
@@ -217,7 +224,9 @@ func (j *gemmJob) plan(maxT, minFlops int) {
 	flops := 2 * m * n * k
 	T := max(1, min(maxT, flops/minFlops, tm*((n+NR-1)/NR)))
 	j.threads = T
-	j.direct = j.pb == nil && !j.transB && m <= 4*MR
+	// B is read in place when packing it would not pay: few rows of A
+	// reuse it, or it is small enough to stay in L2 as it is.
+	j.direct = j.pb == nil && !j.transB && (m <= 4*MR || k*n <= gemmDirectB)
 	j.directA = !kt.packedA && !j.transA
 
 	// Column blocks: all of n when its packed B fits the budget.
@@ -385,7 +394,7 @@ func (j *gemmJob) workDot(t int) {
 		if r0 >= r1 {
 			continue
 		}
-		gemvTGeneric(j.k, j.x, mat[r0*ld:], ld, j.c[r0*j.incy:], j.incy, j.alpha, j.beta, r1-r0)
+		gemvT(j.kt, j.k, j.x, mat[r0*ld:], ld, j.c[r0*j.incy:], j.incy, j.alpha, j.beta, r1-r0, &j.ws[t].dot)
 		if !j.epOn {
 			continue
 		}

@@ -125,6 +125,29 @@ func gemvKernelGeneric(kc int, x, b *float32, ldb int, y *float32, alpha, beta f
 	}
 }
 
+// gemvT is gemvTGeneric, four rows at a time with kt.dot4 when the tier
+// has it; out is scratch (on the heap already: a local array passed
+// through the function value would escape).
+func gemvT(kt *gemmKernels, kc int, x []float32, b []float32, ldb int, y []float32, incy int, alpha, beta float32, nr int, out *[4]float32) {
+	j := 0
+	if kt.dot4 != nil {
+		for ; j+4 <= nr; j += 4 {
+			kt.dot4(kc, &x[0], &b[j*ldb], ldb, out)
+			for r, s := range out {
+				yi := &y[(j+r)*incy]
+				if beta == 0 {
+					*yi = alpha * s
+				} else {
+					*yi = alpha*s + beta**yi
+				}
+			}
+		}
+	}
+	if j < nr {
+		gemvTGeneric(kc, x, b[j*ldb:], ldb, y[j*incy:], incy, alpha, beta, nr-j)
+	}
+}
+
 // gemvTGeneric computes nr dot products against rows of b: for j < nr,
 //
 //	var s float32

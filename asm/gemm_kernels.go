@@ -25,6 +25,9 @@ type gemmKernels struct {
 	// transpose8, if not nil, is packTranspose8's contract in assembly:
 	// dst[x*ldd+y] = src[y*lds+x] for y < 8, x < kc.
 	transpose8 func(kc int, src *float32, lds int, dst *float32, ldd int)
+	// dot4, if not nil, computes four dot products with rows of b:
+	// out[r] = Σ_p x[p]·b[r*ldb+p] (see gemvT).
+	dot4 func(kc int, x, b *float32, ldb int, out *[4]float32)
 	// gemv computes one row of C against up to gemvNR columns of B.
 	gemv gemvKernel
 	// gemvNR is the widest column block gemv handles per call.

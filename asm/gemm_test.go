@@ -816,6 +816,34 @@ func TestPackTranspose(t *testing.T) {
 	}
 }
 
+// TestDot4 checks each tier's four-row dot product against float64 sums
+// of integer data (exact), for every length up to 70 and odd strides.
+func TestDot4(t *testing.T) {
+	rng := rand.New(rand.NewPCG(10, 0))
+	for _, tier := range Tiers() {
+		d4 := gemmTables[tier].dot4
+		if d4 == nil {
+			continue
+		}
+		for kc := 1; kc <= 70; kc++ {
+			ldb := kc + rng.IntN(5)
+			x := newGemmMat(1, kc, kc, rng.IntN(5), smallInts(rng))
+			b := newGemmMat(4, kc, ldb, rng.IntN(5), smallInts(rng))
+			var out [4]float32
+			d4(kc, &x.s()[0], &b.s()[0], ldb, &out)
+			for r := range out {
+				var s float64
+				for p := 0; p < kc; p++ {
+					s += float64(x.at(0, p)) * float64(b.at(r, p))
+				}
+				if float64(out[r]) != s {
+					t.Fatalf("%s kc=%d ldb=%d: row %d = %v, want %v", tier, kc, ldb, r, out[r], s)
+				}
+			}
+		}
+	}
+}
+
 // FuzzSgemm compares the active tier with the generic one on arbitrary
 // shapes and data. The bound is the one of TestSgemmGonum, applied to the
 // difference of two float32 routines.

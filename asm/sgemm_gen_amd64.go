@@ -44,6 +44,16 @@ func gemvKernelAVX2(kc int, x *float32, b *float32, ldb int, y *float32, alpha f
 //go:noescape
 func packTranspose8AVX2(kc int, src *float32, lds int, dst *float32, ldd int)
 
+// dot4AVX512 computes four dot products of x with rows of b: out[r] = Σ_p x[p]·b[r*ldb+p].
+//
+//go:noescape
+func dot4AVX512(kc int, x *float32, b *float32, ldb int, out *[4]float32)
+
+// dot4AVX2 computes four dot products of x with rows of b: out[r] = Σ_p x[p]·b[r*ldb+p].
+//
+//go:noescape
+func dot4AVX2(kc int, x *float32, b *float32, ldb int, out *[4]float32)
+
 // peakFMAAVX2 runs n iterations of 12 independent FMAs (peak-throughput probe for benchmarks).
 func peakFMAAVX2(n int)
 

@@ -57,6 +57,8 @@ func main() {
 	gemvAVX512()
 	gemvAVX2()
 	transpose8AVX2()
+	dot4("dot4AVX512", true)
+	dot4("dot4AVX2", false)
 	peakFMA("peakFMAAVX2", ymm)
 	peakFMA("peakFMAAVX512", zmm)
 	Generate()
@@ -684,6 +686,113 @@ func transpose8AVX2() {
 		}
 	}
 	Label(name + "_done")
+	VZEROUPPER()
+	RET()
+}
+
+// dot4 emits name(kc, x, b, ldb, out): out[r] = Σ_p x[p]·b[r*ldb+p] for
+// the four rows r < 4 of b (the dot-product GEMV of transposed B). Each
+// row has two accumulators (even and odd vector steps); the last kc%w
+// values are loaded under a mask.
+func dot4(name string, wide bool) {
+	TEXT(name, NOSPLIT, "func(kc int, x, b *float32, ldb int, out *[4]float32)")
+	Pragma("noescape")
+	Doc(name + " computes four dot products of x with rows of b: out[r] = Σ_p x[p]·b[r*ldb+p].")
+	vec, w := ymm, 8
+	if wide {
+		vec, w = zmm, 16
+	}
+	k, x, b, ldb := rK, rA, rB, rLdb
+	Load(Param("kc"), k)
+	Load(Param("x"), x)
+	Load(Param("b"), b)
+	Load(Param("ldb"), ldb)
+	SHLQ(U8(2), ldb)
+	// Rows 0, 1, 2 at b + ldb*{0,1,2}; row 3 at R12 = b + 3ldb.
+	LEAQ(Mem{Base: b, Index: ldb, Scale: 2}, R12)
+	ADDQ(ldb, R12)
+	row := func(r, disp int) Mem {
+		if r == 3 {
+			return Mem{Base: R12, Disp: disp}
+		}
+		if r == 0 {
+			return Mem{Base: b, Disp: disp}
+		}
+		return Mem{Base: b, Index: ldb, Scale: uint8(r), Disp: disp}
+	}
+	for i := 0; i < 8; i++ {
+		VXORPS(vec(i), vec(i), vec(i))
+	}
+	xv := []VecPhysical{vec(8), vec(9)}
+	MOVQ(k, rCnt)
+	SHRQ(U8(map[bool]uint8{true: 5, false: 4}[wide]), rCnt)
+	JZ(LabelRef(name + "_one"))
+	Label(name + "_loop")
+	for u := 0; u < 2; u++ {
+		VMOVUPS(Mem{Base: x, Disp: 4 * w * u}, xv[u])
+		for r := 0; r < 4; r++ {
+			VFMADD231PS(row(r, 4*w*u), xv[u], vec(4*u+r))
+		}
+	}
+	ADDQ(U32(8*w), x)
+	ADDQ(U32(8*w), b)
+	ADDQ(U32(8*w), R12)
+	DECQ(rCnt)
+	JNZ(LabelRef(name + "_loop"))
+	Label(name + "_one")
+	// One more full vector?
+	TESTQ(U32(w), k)
+	JZ(LabelRef(name + "_tail"))
+	VMOVUPS(Mem{Base: x}, xv[0])
+	for r := 0; r < 4; r++ {
+		VFMADD231PS(row(r, 0), xv[0], vec(r))
+	}
+	ADDQ(U32(4*w), x)
+	ADDQ(U32(4*w), b)
+	ADDQ(U32(4*w), R12)
+	Label(name + "_tail")
+	ANDQ(U32(w-1), k)
+	JZ(LabelRef(name + "_sum"))
+	if wide {
+		MOVQ(I32(-1), rTmp)
+		BZHIQ(k, rTmp, rTmp)
+		KMOVQ(rTmp, K1)
+		VMOVUPS_Z(Mem{Base: x}, K1, xv[1])
+		for r := 0; r < 4; r++ {
+			VMOVUPS_Z(row(r, 0), K1, vec(10))
+			VFMADD231PS(vec(10), xv[1], vec(4+r))
+		}
+	} else {
+		tab := avx2MaskTable()
+		MOVQ(k, rTmp)
+		NEGQ(rTmp)
+		LEAQ(tab, R13)
+		VMOVDQU(Mem{Base: R13, Index: rTmp, Scale: 4, Disp: 32}, ymm(11))
+		VMASKMOVPS(Mem{Base: x}, ymm(11), xv[1])
+		for r := 0; r < 4; r++ {
+			VMASKMOVPS(row(r, 0), ymm(11), ymm(10))
+			VFMADD231PS(ymm(10), xv[1], ymm(4+r))
+		}
+	}
+	Label(name + "_sum")
+	// Fold to 8 lanes, then reduce the four rows into one vector.
+	for r := 0; r < 4; r++ {
+		VADDPS(vec(4+r), vec(r), vec(r))
+		if wide {
+			VEXTRACTF64X4(U8(1), vec(r), ymm(12))
+			VADDPS(ymm(12), ymm(r), ymm(r))
+		}
+	}
+	// ymm r = 8 partial sums of row r. Pairwise horizontal adds:
+	// h01 = [r0 pairs, r1 pairs], h23 likewise, then h = [r0, r1, r2, r3]
+	// sums of quads, per 128-bit lane.
+	VHADDPS(ymm(1), ymm(0), ymm(0))
+	VHADDPS(ymm(3), ymm(2), ymm(2))
+	VHADDPS(ymm(2), ymm(0), ymm(0))
+	VEXTRACTF128(U8(1), ymm(0), X1)
+	VADDPS(X1, X0, X0)
+	Load(Param("out"), rTmp)
+	VMOVUPS(X0, Mem{Base: rTmp})
 	VZEROUPPER()
 	RET()
 }
