@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"math"
@@ -67,12 +68,10 @@ type larochelleOpts struct {
 	results    string
 	cache      string
 	quiet      bool
-	markdown   bool
 	commandFmt string
 }
 
-func runLarochelle(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := subFlags("larochelle", stderr)
+func defineLarochelle(fs *flag.FlagSet) func(ctx context.Context, stdout, stderr io.Writer) error {
 	var o larochelleOpts
 	registerDataFlags(fs, &o.data)
 	fs.Lookup("data").DefValue = "mnist-basic"
@@ -99,83 +98,82 @@ func runLarochelle(ctx context.Context, args []string, stdout, stderr io.Writer)
 	fs.StringVar(&o.results, "results", "", "directory of per-run result files; finished runs found there are not run again")
 	fs.StringVar(&o.cache, "cache", "", "directory for pre-trained stacks (default: a latent directory in the user cache)")
 	fs.BoolVar(&o.quiet, "quiet", false, "no per-epoch progress")
-	help, err := parseSub(fs, args)
-	if help || err != nil {
-		return err
-	}
-	o.pretrain = *pretrain
-	switch o.pretrain {
-	case "none", "ae", "dae", "rbm":
-	default:
-		return usagef("unknown --pretrain %q (none, ae, dae or rbm)", o.pretrain)
-	}
-	if o.depths, err = parseSizes(*depths); err != nil {
-		return err
-	}
-	if o.preOpt == "" {
-		o.preOpt = "adam"
-		if o.pretrain == "rbm" {
-			o.preOpt = "sgd"
+	return func(ctx context.Context, stdout, stderr io.Writer) error {
+		var err error
+		o.pretrain = *pretrain
+		switch o.pretrain {
+		case "none", "ae", "dae", "rbm":
+		default:
+			return usagef("unknown --pretrain %q (none, ae, dae or rbm)", o.pretrain)
 		}
-	}
-	if *preLRs == "" {
-		*preLRs = map[string]string{"sgd": "0.05", "adam": "0.001"}[o.preOpt]
-	}
-	if o.preLRs, err = parseFloats(*preLRs); err != nil {
-		return err
-	}
-	if o.ftLRs, err = parseFloats(*ftLRs); err != nil {
-		return err
-	}
-	o.noises = strings.Split(*noises, ",")
-	if o.pretrain != "dae" {
-		o.noises = []string{""}
-	}
-	if o.pretrain == "none" {
-		o.preLRs = []float64{0}
-	}
-	if len(o.preLRs) == 0 || len(o.ftLRs) == 0 || o.width <= 0 || o.epochs <= 0 || o.preEpochs <= 0 {
-		return usagef("give learning rates, and positive --width, --epochs and --pre-epochs")
-	}
-	if o.cache == "" {
-		dir, err := os.UserCacheDir()
-		if err != nil {
-			dir = os.TempDir()
+		if o.depths, err = parseSizes(*depths); err != nil {
+			return err
 		}
-		o.cache = filepath.Join(dir, "latent", "experiments")
-	}
-	for _, dir := range []string{o.results, o.cache} {
-		if dir != "" {
-			if err := os.MkdirAll(dir, 0o755); err != nil {
-				return err
+		if o.preOpt == "" {
+			o.preOpt = "adam"
+			if o.pretrain == "rbm" {
+				o.preOpt = "sgd"
 			}
 		}
-	}
-	o.commandFmt = larochelleCommand(&o)
-	d, err := loadData(ctx, o.data, stderr)
-	if err != nil {
-		return err
-	}
-	if !d.train.Labelled() || d.test == nil {
-		return usagef("%s: the experiment needs labelled data with a test set", d.name)
-	}
-	fmt.Fprintf(stderr, "%s\n", d.describe())
-	var runs []*larochelleRun
-	maxDepth := 0
-	for _, dp := range o.depths {
-		maxDepth = max(maxDepth, dp)
-	}
-	for _, lr := range o.preLRs {
-		for _, nz := range o.noises {
-			rs, err := larochelleGrid(ctx, &o, d, lr, nz, maxDepth, stderr)
+		if *preLRs == "" {
+			*preLRs = map[string]string{"sgd": "0.05", "adam": "0.001"}[o.preOpt]
+		}
+		if o.preLRs, err = parseFloats(*preLRs); err != nil {
+			return err
+		}
+		if o.ftLRs, err = parseFloats(*ftLRs); err != nil {
+			return err
+		}
+		o.noises = strings.Split(*noises, ",")
+		if o.pretrain != "dae" {
+			o.noises = []string{""}
+		}
+		if o.pretrain == "none" {
+			o.preLRs = []float64{0}
+		}
+		if len(o.preLRs) == 0 || len(o.ftLRs) == 0 || o.width <= 0 || o.epochs <= 0 || o.preEpochs <= 0 {
+			return usagef("give learning rates, and positive --width, --epochs and --pre-epochs")
+		}
+		if o.cache == "" {
+			dir, err := os.UserCacheDir()
 			if err != nil {
-				return err
+				dir = os.TempDir()
 			}
-			runs = append(runs, rs...)
+			o.cache = filepath.Join(dir, "latent", "experiments")
 		}
+		for _, dir := range []string{o.results, o.cache} {
+			if dir != "" {
+				if err := os.MkdirAll(dir, 0o755); err != nil {
+					return err
+				}
+			}
+		}
+		o.commandFmt = larochelleCommand(&o)
+		d, err := loadData(ctx, o.data, stderr)
+		if err != nil {
+			return err
+		}
+		if !d.train.Labelled() || d.test == nil {
+			return usagef("%s: the experiment needs labelled data with a test set", d.name)
+		}
+		fmt.Fprintf(stderr, "%s\n", d.describe())
+		var runs []*larochelleRun
+		maxDepth := 0
+		for _, dp := range o.depths {
+			maxDepth = max(maxDepth, dp)
+		}
+		for _, lr := range o.preLRs {
+			for _, nz := range o.noises {
+				rs, err := larochelleGrid(ctx, &o, d, lr, nz, maxDepth, stderr)
+				if err != nil {
+					return err
+				}
+				runs = append(runs, rs...)
+			}
+		}
+		printLarochelle(stdout, &o, runs)
+		return nil
 	}
-	printLarochelle(stdout, &o, runs)
-	return nil
 }
 
 // larochelleCommand is the command line that reproduces the experiment.

@@ -110,7 +110,7 @@ func init() {
 	register(&command{
 		name:    "train",
 		summary: "train a model natively in Go and export it as ONNX\n\nkinds:" + kinds.String(),
-		usage:   "KIND [flags]",
+		usage:   "KIND",
 		setup: func(fs *flag.FlagSet) func([]string, io.Writer, io.Writer) error {
 			f := &trainFlags{}
 			f.register(fs)
