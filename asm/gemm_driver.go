@@ -227,7 +227,7 @@ func (j *gemmJob) plan(maxT, minFlops int) {
 	// B is read in place when packing it would not pay: few rows of A
 	// reuse it, or it is small enough to stay in L2 as it is.
 	j.direct = j.pb == nil && !j.transB && (m <= 4*MR || k*n <= gemmDirectB)
-	j.directA = !kt.packedA && !j.transA
+	j.directA = !kt.packedA && !kt.packA && !j.transA
 
 	// Column blocks: all of n when its packed B fits the budget.
 	ncb := n

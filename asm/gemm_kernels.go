@@ -19,6 +19,9 @@ type gemmKernels struct {
 	// kern reads MR rows lda apart, A(i, p) at a[i*lda+p], straight from
 	// op(A) when it is not transposed.
 	packedA bool
+	// packA makes strided kernels read A from a packed copy even when
+	// op(A) could be read in place (a tuning knob).
+	packA bool
 	// partialN reports that kern handles nr < NR itself (with masked
 	// loads and stores); otherwise edge tiles go through a scratch tile.
 	partialN bool

@@ -599,6 +599,56 @@ func TestSgemmThreadsDeterministic(t *testing.T) {
 	}
 }
 
+// TestSgemmConcurrent runs products from several goroutines at once on
+// one Gemm (as concurrent Sessions do) and checks each against a product
+// computed alone; run it with -race.
+func TestSgemmConcurrent(t *testing.T) {
+	for _, g := range testGemms(t, 2)[:min(2, len(Tiers()))] {
+		g := &Gemm{vs: g.vs, threads: 2, minWork: 1}
+		rng := rand.New(rand.NewPCG(11, 0))
+		fill := func() float32 { return float32(rng.IntN(9) - 4) }
+		type prob struct {
+			s       gemmShape
+			a, b, c *gemmMat
+			want    []float32
+		}
+		var probs []*prob
+		for i, sz := range [][3]int{{40, 50, 60}, {1, 70, 30}, {70, 1, 30}, {33, 17, 100}, {100, 20, 8}, {5, 300, 9}} {
+			s := gemmShape{m: sz[0], n: sz[1], k: sz[2], alpha: 1, beta: 0, transA: i%2 == 1, transB: i%3 == 1}
+			a, b, c := gemmOperands(s, fill)
+			p := &prob{s: s, a: a, b: b, c: c}
+			if err := g.Sgemm(s.transA, s.transB, s.m, s.n, s.k, 1, a.s(), a.ld, b.s(), b.ld, 0, c.s(), c.ld, Epilogue{}); err != nil {
+				t.Fatal(err)
+			}
+			p.want = append([]float32(nil), c.s()...)
+			probs = append(probs, p)
+		}
+		done := make(chan error)
+		for w := 0; w < 4; w++ {
+			go func() {
+				var err error
+				for it := 0; it < 30 && err == nil; it++ {
+					p := probs[(w+it)%len(probs)]
+					s := p.s
+					c := make([]float32, len(p.want))
+					err = g.Sgemm(s.transA, s.transB, s.m, s.n, s.k, 1, p.a.s(), p.a.ld, p.b.s(), p.b.ld, 0, c, p.c.ld, Epilogue{})
+					for i := range c {
+						if err == nil && c[i] != p.want[i] {
+							err = fmt.Errorf("%v: element %d = %v, want %v", s, i, c[i], p.want[i])
+						}
+					}
+				}
+				done <- err
+			}()
+		}
+		for w := 0; w < 4; w++ {
+			if err := <-done; err != nil {
+				t.Error(err)
+			}
+		}
+	}
+}
+
 // TestSgemmErrors checks that bad arguments return ErrGemmArgs and leave C
 // untouched.
 func TestSgemmErrors(t *testing.T) {

@@ -44,6 +44,7 @@ func TestGemmTune(t *testing.T) {
 	mcs := ints("LATENT_GEMM_TUNE_MC", []int{0})
 	rounds := ints("LATENT_GEMM_TUNE_ROUNDS", []int{60})[0]
 	threads := ints("LATENT_GEMM_TUNE_THREADS", []int{1})
+	packAs := ints("LATENT_GEMM_TUNE_PACKA", []int{0})
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	for _, item := range strings.Split(spec, ";") {
@@ -70,15 +71,18 @@ func TestGemmTune(t *testing.T) {
 			for _, kc := range kcs {
 				for _, mc := range mcs {
 					for _, th := range threads {
-						kt := *v
-						if kc > 0 {
-							kt.kc = kc
+						for _, pa := range packAs {
+							kt := *v
+							kt.packA = pa != 0
+							if kc > 0 {
+								kt.kc = kc
+							}
+							if mc > 0 {
+								kt.mc = max(mc/kt.mr, 1) * kt.mr
+							}
+							cfgs = append(cfgs, &cfg{name: fmt.Sprintf("%dx%d kc%d mc%d t%d packA=%v", kt.mr, kt.nr, kt.kc, kt.mc, th, kt.packA),
+								g: &Gemm{vs: []*gemmKernels{&kt}, threads: th}, best: math.Inf(1)})
 						}
-						if mc > 0 {
-							kt.mc = max(mc/kt.mr, 1) * kt.mr
-						}
-						cfgs = append(cfgs, &cfg{name: fmt.Sprintf("%dx%d kc%d mc%d t%d", kt.mr, kt.nr, kt.kc, kt.mc, th),
-							g: &Gemm{vs: []*gemmKernels{&kt}, threads: th}, best: math.Inf(1)})
 					}
 				}
 			}
