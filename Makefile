@@ -87,6 +87,13 @@ models-large:
 bench:
 	$(GO) test -run '^$$' -bench . ./asm/ ./runtime/... ./compiler/...
 
+# latent's SGEMM per tier vs OpenBLAS (1 and 2 threads, each core type) and
+# gonum, with the FMA peak -> the SGEMM section of BENCHMARKS.md (cgo,
+# Debian libopenblas-dev; about two minutes).
+bench-blas:
+	@test -e /usr/include/x86_64-linux-gnu/cblas.h -o -e /usr/include/cblas.h || { echo "cblas.h missing: apt-get install libopenblas-dev"; exit 1; }
+	cd bench/blas && CGO_ENABLED=1 $(GO) run . -out ../../BENCHMARKS.md
+
 # latent vs ONNX Runtime on the benchmark autoencoders -> the models section
 # of BENCHMARKS.md (cgo, node/npm; python3-torch once for deep_ae).
 bench-models: ort
