@@ -1,0 +1,250 @@
+// Command conv generates latent's AVX2+FMA and AVX-512 micro-kernels for
+// direct convolution (ConvGemm in asm/conv_gemm.go): asm/conv_gen_amd64.s
+// and the stubs asm/conv_gen_amd64.go, with avo.
+//
+// Run from this directory:
+//
+//	go run . -out ../../conv_gen_amd64.s -stubs ../../conv_gen_amd64.go -pkg asm
+//
+// Every kernel follows the contract of convKernelGeneric
+// (asm/conv_gemm_generic.go) with fused multiply-adds: an mr×(lanes·nv)
+// tile of C is the sum over k steps of a packed column of A (mr values,
+// broadcast) times a row of X read in place at a per-step byte offset,
+// then the row bias is added and the activation applied as the Vec kernels
+// do. The generated files are committed; asm's TestConvGenerated
+// regenerates them into a temporary directory and fails on any
+// difference.
+package main
+
+import (
+	"fmt"
+
+	. "github.com/mmcloughlin/avo/build"
+	. "github.com/mmcloughlin/avo/operand"
+	. "github.com/mmcloughlin/avo/reg"
+)
+
+// Register tiles of the generated kernels: rows × vectors per row.
+var (
+	avx512Shapes = []struct{ mr, v int }{{8, 3}, {4, 6}, {2, 8}, {1, 8}}
+	avx2Shapes   = []struct{ mr, v int }{{4, 3}, {2, 5}, {1, 8}}
+)
+
+const kernelSig = "func(k int, a *float32, off *int64, x *float32, c *float32, ldc int, bias *float32, act int, p0, p1 float32)"
+
+// Fixed register roles.
+var (
+	rK    = RDX // k steps left
+	rA    = RSI // packed A column
+	rOff  = R8  // offset table
+	rX    = RDI // X base
+	rCnt  = RCX // loop counter
+	rC    = R9  // C row
+	rLdc  = R10 // ldc in bytes
+	rBias = R11 // bias row
+	rAct  = RBX // activation code
+)
+
+// rT holds the byte offset of unrolled step u.
+var rT = []GPPhysical{RAX, R12}
+
+// Activation codes (convAct* in asm/conv_gemm.go).
+const (
+	actNone = iota
+	actReLU
+	actLeaky
+	actClip
+)
+
+func main() {
+	ConstraintExpr("!purego")
+	for _, s := range avx512Shapes {
+		kernel(s.mr, s.v, true)
+	}
+	for _, s := range avx2Shapes {
+		kernel(s.mr, s.v, false)
+	}
+	Generate()
+}
+
+func zmm(i int) VecPhysical {
+	return []VecPhysical{Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7, Z8, Z9, Z10, Z11, Z12, Z13, Z14, Z15,
+		Z16, Z17, Z18, Z19, Z20, Z21, Z22, Z23, Z24, Z25, Z26, Z27, Z28, Z29, Z30, Z31}[i]
+}
+
+func ymm(i int) VecPhysical {
+	return []VecPhysical{Y0, Y1, Y2, Y3, Y4, Y5, Y6, Y7, Y8, Y9, Y10, Y11, Y12, Y13, Y14, Y15}[i]
+}
+
+// paramAddr returns the stack address of a scalar argument.
+func paramAddr(name string) Mem {
+	b, err := Param(name).Resolve()
+	if err != nil {
+		panic(err)
+	}
+	return b.Addr
+}
+
+// kernel emits the mr×(lanes·v) kernel of one ISA. Accumulators are the
+// low registers; X vectors (when mr > 1) sit above them; AVX2 broadcasts
+// A values into the register after those.
+func kernel(mr, v int, z bool) {
+	isa, lanes, nreg := "AVX2", 8, 16
+	vr := ymm
+	if z {
+		isa, lanes, nreg, vr = "AVX512", 16, 32, zmm
+	}
+	name := fmt.Sprintf("convKernel%sx%dx%d", isa, mr, lanes*v)
+	TEXT(name, NOSPLIT, kernelSig)
+	Pragma("noescape")
+	Doc(fmt.Sprintf("%s is the %d×%d %s direct-convolution kernel; see convKernelGeneric.", name, mr, lanes*v, isa))
+	memX := mr == 1 // X read by the FMAs themselves
+	need := mr * v
+	if !memX {
+		need += v
+	}
+	need++ // broadcast register
+	if need > nreg {
+		panic("kernel shape needs too many registers")
+	}
+	acc := func(i, j int) VecPhysical { return vr(i*v + j) }
+	xv := func(j int) VecPhysical { return vr(mr*v + j) }
+	bc := vr(mr * v)
+	if !memX {
+		bc = vr(mr*v + v)
+	}
+
+	Load(Param("k"), rK)
+	Load(Param("a"), rA)
+	Load(Param("off"), rOff)
+	Load(Param("x"), rX)
+	for i := 0; i < mr; i++ {
+		for j := 0; j < v; j++ {
+			VXORPS(acc(i, j), acc(i, j), acc(i, j))
+		}
+	}
+	xAddr := func(u, j int) Mem { return Mem{Base: rX, Index: rT[u], Scale: 1, Disp: 4 * lanes * j} }
+	step := func(u int) {
+		MOVQ(Mem{Base: rOff, Disp: 8 * u}, rT[u])
+		if memX {
+			VBROADCASTSS(Mem{Base: rA, Disp: 4 * u}, bc)
+			for j := 0; j < v; j++ {
+				VFMADD231PS(xAddr(u, j), bc, acc(0, j))
+			}
+			return
+		}
+		for j := 0; j < v; j++ {
+			VMOVUPS(xAddr(u, j), xv(j))
+		}
+		for i := 0; i < mr; i++ {
+			aAddr := Mem{Base: rA, Disp: 4 * (u*mr + i)}
+			if z && v == 1 {
+				VFMADD231PS_BCST(aAddr, xv(0), acc(i, 0))
+				continue
+			}
+			// One broadcast per row into a rotating temporary, used by
+			// all v FMAs of the row.
+			t := bc
+			if z {
+				t = vr(mr*v + v + i%(nreg-mr*v-v))
+			}
+			VBROADCASTSS(aAddr, t)
+			for j := 0; j < v; j++ {
+				VFMADD231PS(xv(j), t, acc(i, j))
+			}
+		}
+	}
+	MOVQ(rK, rCnt)
+	SHRQ(U8(1), rCnt)
+	JZ(LabelRef(name + "_tail"))
+	Label(name + "_loop")
+	step(0)
+	step(1)
+	ADDQ(U8(16), rOff)
+	ADDQ(U32(8*mr), rA)
+	DECQ(rCnt)
+	JNZ(LabelRef(name + "_loop"))
+	Label(name + "_tail")
+	TESTQ(U32(1), rK)
+	JZ(LabelRef(name + "_store"))
+	step(0)
+	Label(name + "_store")
+
+	// Epilogue: bias, activation, store.
+	Load(Param("c"), rC)
+	Load(Param("ldc"), rLdc)
+	SHLQ(U8(2), rLdc)
+	Load(Param("bias"), rBias)
+	Load(Param("act"), rAct)
+	// Free registers for constants: everything above the accumulators.
+	free := mr * v
+	t0, t1, t2 := vr(free), vr(free+1), vr(free+2)
+	if free+3 > nreg {
+		panic("no room for epilogue registers")
+	}
+	CMPQ(rAct, U8(actReLU))
+	JEQ(LabelRef(name + "_relu"))
+	CMPQ(rAct, U8(actLeaky))
+	JEQ(LabelRef(name + "_leaky"))
+	CMPQ(rAct, U8(actClip))
+	JEQ(LabelRef(name + "_clip"))
+
+	type actFn struct {
+		label string
+		setup func()
+		apply func(x VecPhysical)
+	}
+	acts := []actFn{
+		{name + "_none", func() {}, func(VecPhysical) {}},
+		{name + "_relu", func() { VXORPS(t1, t1, t1) }, func(x VecPhysical) {
+			VMAXPS(x, t1, x) // x = (0 > x) ? 0 : x; NaN stays
+		}},
+		{name + "_leaky", func() {
+			VBROADCASTSS(paramAddr("p0"), t1)
+			VXORPS(t2, t2, t2)
+		}, func(x VecPhysical) {
+			// x = x < 0 ? alpha*x : x
+			t := t0
+			VMULPS(t1, x, t)
+			if z {
+				VCMPPS(U8(1), t2, x, K1)
+				VBLENDMPS(t, x, K1, x)
+			} else {
+				// AVX2: the mask needs a register; the bias register is
+				// free once the bias is added.
+				m := bc
+				if free+3 < nreg {
+					m = vr(free + 3)
+				}
+				VCMPPS(U8(1), t2, x, m)
+				VBLENDVPS(m, t, x, x)
+			}
+		}},
+		{name + "_clip", func() {
+			VBROADCASTSS(paramAddr("p0"), t1)
+			VBROADCASTSS(paramAddr("p1"), t2)
+		}, func(x VecPhysical) {
+			VMAXPS(x, t1, x) // (lo > x) ? lo : x
+			VMINPS(x, t2, x) // (hi < x) ? hi : x
+		}},
+	}
+	for _, a := range acts {
+		Label(a.label)
+		a.setup()
+		for i := 0; i < mr; i++ {
+			VBROADCASTSS(Mem{Base: rBias, Disp: 4 * i}, t0)
+			for j := 0; j < v; j++ {
+				VADDPS(t0, acc(i, j), acc(i, j))
+			}
+			for j := 0; j < v; j++ {
+				a.apply(acc(i, j))
+				VMOVUPS(acc(i, j), Mem{Base: rC, Disp: 4 * lanes * j})
+			}
+			if i+1 < mr {
+				ADDQ(rLdc, rC)
+			}
+		}
+		VZEROUPPER()
+		RET()
+	}
+}

@@ -1,0 +1,7 @@
+//go:build !amd64 || purego
+
+package asm
+
+// convShapes returns the generic direct-convolution tile: this build has
+// no assembly kernels for it.
+func convShapes(t Tier) []convShape { return genericConvShapes }
