@@ -75,10 +75,12 @@ type gemmJob struct {
 
 	ws   []gemmWorkspace // per thread
 	xbuf []float32       // gathered vector
-	// claim[t] holds gen<<1 while helper t's task is unclaimed and
-	// gen<<1|1 once the helper or the caller has claimed it.
-	claim []atomic.Uint64
-	gen   uint64
+	// claim[t] holds gen<<1 while thread slot t (t >= 1) is unclaimed in
+	// call generation gen, and gen<<1|1 once a helper or the caller has
+	// claimed it. Helpers read nothing else of a job before a claim
+	// succeeds, so a helper that holds a stale job pointer is harmless.
+	claim [gemmMaxThreads]atomic.Uint64
+	gen   atomic.Uint64
 	wg    sync.WaitGroup
 }
 
@@ -170,7 +172,7 @@ func (g *Gemm) run(transA, transB bool, m, n, k int, alpha float32, a []float32,
 		} else {
 			j.mode = modeGemv
 		}
-		j.threads = min(maxT, max(1, k*n/g.work(gemvElemsPerThread)))
+		j.threads = min(maxT, gemmMaxThreads, max(1, k*n/g.work(gemvElemsPerThread)))
 	case n == 1 && !transA:
 		// One column: y[i] = A row i · op(B) column 0.
 		switch {
@@ -190,7 +192,7 @@ func (g *Gemm) run(transA, transB bool, m, n, k int, alpha float32, a []float32,
 			j.x = b[:k]
 		}
 		j.mode, j.incy = modeDot, ldc
-		j.threads = min(maxT, max(1, k*m/g.work(gemvElemsPerThread)))
+		j.threads = min(maxT, gemmMaxThreads, max(1, k*m/g.work(gemvElemsPerThread)))
 	default:
 		j.mode = modeBlocked
 		j.plan(maxT, g.work(gemmFlopsPerThread))
@@ -222,7 +224,7 @@ func (j *gemmJob) plan(maxT, minFlops int) {
 	MR, NR := kt.mr, kt.nr
 	tm := (m + MR - 1) / MR
 	flops := 2 * m * n * k
-	T := max(1, min(maxT, flops/minFlops, tm*((n+NR-1)/NR)))
+	T := max(1, min(maxT, gemmMaxThreads, flops/minFlops, tm*((n+NR-1)/NR)))
 	j.threads = T
 	// B is read in place when packing it would not pay: few rows of A
 	// reuse it, or it is small enough to stay in L2 as it is.
@@ -300,23 +302,18 @@ func (j *gemmJob) exec() {
 		j.work(0)
 		return
 	}
-	if len(j.claim) < T {
-		// Never shrunk, and only replaced when a call wants more threads
-		// than any before on this job.
-		j.claim = make([]atomic.Uint64, max(T, 16))
-	}
-	j.gen++
-	for t := 1; t < T; t++ {
-		j.claim[t].Store(j.gen << 1)
-	}
+	gen := j.gen.Add(1)
 	j.wg.Add(T - 1)
 	for t := 1; t < T; t++ {
-		gemmDispatch(gemmTask{j, t, j.gen})
+		j.claim[t].Store(gen << 1)
+	}
+	for t := 1; t < T; t++ {
+		gemmDispatch(j)
 	}
 	j.work(0)
-	// Cancel the helpers that have not started: all work is done.
+	// Cancel the slots no helper has claimed: all work is done.
 	for t := 1; t < T; t++ {
-		if j.claim[t].CompareAndSwap(j.gen<<1, j.gen<<1|1) {
+		if j.claim[t].CompareAndSwap(gen<<1, gen<<1|1) {
 			j.wg.Done()
 		}
 	}
@@ -588,50 +585,59 @@ func gemmScaleC(m, n int, beta float32, c []float32, ldc int, j *gemmJob) {
 	}
 }
 
-// gemmTask is one helper's share of a job, for call generation gen.
-type gemmTask struct {
-	j   *gemmJob
-	t   int
-	gen uint64
-}
+// gemmMaxThreads bounds the threads of one call.
+const gemmMaxThreads = 64
 
-// gemmWork feeds idle helper goroutines. It is unbuffered, so a send
-// succeeds only when a helper is waiting; otherwise gemmDispatch starts a
-// new one, up to gemmMaxHelpers, and then waits for one to come free
-// (helpers that were cancelled come free at once). Helpers live for the
-// rest of the process.
+// Helper goroutines take jobs and claim a free thread slot of each. Free
+// helpers block on gemmWork; gemmIdle counts them, minus the jobs queued
+// for them. A dispatcher that finds no free helper starts one, up to
+// gemmMaxHelpers. (Free helpers do not spin: on a machine shared with
+// other work, a spinning helper took the CPU from the threads doing the
+// product, and measured slower.)
 var (
-	gemmWork    = make(chan gemmTask)
+	gemmWork    = make(chan *gemmJob, 256)
+	gemmIdle    atomic.Int64
 	gemmHelpers atomic.Int64
 )
 
 // gemmMaxHelpers bounds the helper goroutines: enough for a few
 // concurrent multi-threaded calls.
-func gemmMaxHelpers() int64 { return int64(4 * runtime.GOMAXPROCS(0)) }
+func gemmMaxHelpers() int64 { return int64(min(4*runtime.GOMAXPROCS(0), cap(gemmWork))) }
 
-func gemmDispatch(task gemmTask) {
-	select {
-	case gemmWork <- task:
+func gemmDispatch(j *gemmJob) {
+	if gemmIdle.Add(-1) >= 0 {
+		gemmWork <- j // a blocked helper was reserved
 		return
-	default:
 	}
 	if gemmHelpers.Add(1) <= gemmMaxHelpers() {
-		go gemmHelper(task)
+		gemmIdle.Add(1) // a new helper takes the job directly
+		go gemmHelper(j)
 		return
 	}
 	gemmHelpers.Add(-1)
-	gemmWork <- task
+	// Every helper is busy: queue the job. The reservation stays (gemmIdle
+	// is below zero) and is met by the next helper to come free.
+	gemmWork <- j
 }
 
-func gemmHelper(task gemmTask) {
+func gemmHelper(j *gemmJob) {
 	for {
-		j := task.j
-		// Claim the task unless the caller has cancelled it (it finished
-		// the work alone) or it belongs to an earlier call.
-		if j.claim[task.t].CompareAndSwap(task.gen<<1, task.gen<<1|1) {
-			j.work(task.t)
-			j.wg.Done()
+		// Claim a thread slot unless the caller has cancelled them all
+		// (it finished the work alone) or the job's call is over.
+		gen := j.gen.Load()
+		for t := 1; t < gemmMaxThreads; t++ {
+			if j.claim[t].CompareAndSwap(gen<<1, gen<<1|1) {
+				j.work(t)
+				j.wg.Done()
+				break
+			}
 		}
-		task = <-gemmWork
+		j = gemmNextJob()
 	}
+}
+
+// gemmNextJob returns the calling free helper's next job.
+func gemmNextJob() *gemmJob {
+	gemmIdle.Add(1)
+	return <-gemmWork
 }
