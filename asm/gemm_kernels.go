@@ -19,6 +19,9 @@ type gemmKernels struct {
 	// kern reads MR rows lda apart, A(i, p) at a[i*lda+p], straight from
 	// op(A) when it is not transposed.
 	packedA bool
+	// directRows is the most rows of A for which B is read in place
+	// rather than packed (0 means gemmDirectRows).
+	directRows int
 	// packA makes strided kernels read A from a packed copy even when
 	// op(A) could be read in place (a tuning knob).
 	packA bool
