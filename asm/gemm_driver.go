@@ -238,7 +238,7 @@ func (j *gemmJob) plan(maxT, minFlops int) {
 	if directRows == 0 {
 		directRows = gemmDirectRows
 	}
-	j.direct = j.pb == nil && !j.transB && (m <= directRows || k*n <= gemmDirectB)
+	j.direct = j.pb == nil && !j.transB && directRows >= 0 && (m <= directRows || k*n <= gemmDirectB)
 	j.directA = !kt.packedA && !kt.packA && !j.transA
 
 	// Column blocks: all of n when its packed B fits the budget.

@@ -20,7 +20,8 @@ type gemmKernels struct {
 	// op(A) when it is not transposed.
 	packedA bool
 	// directRows is the most rows of A for which B is read in place
-	// rather than packed (0 means gemmDirectRows).
+	// rather than packed (0 means gemmDirectRows, < 0 never: a test
+	// knob).
 	directRows int
 	// packA makes strided kernels read A from a packed copy even when
 	// op(A) could be read in place (a tuning knob).

@@ -270,6 +270,10 @@ func testGemms(t testing.TB, threads int) []*Gemm {
 				gs = append(gs, &Gemm{vs: []*gemmKernels{v}, threads: threads})
 			}
 		}
+		// The default variant with B always packed.
+		kt := *gemmVariants(tier)[0]
+		kt.directRows = -1
+		gs = append(gs, &Gemm{vs: []*gemmKernels{&kt}, threads: threads})
 	}
 	return gs
 }
@@ -277,8 +281,12 @@ func testGemms(t testing.TB, threads int) []*Gemm {
 // gemmName names g in test output: its tier, and its only kernel variant
 // when restricted to one.
 func gemmName(g *Gemm) string {
-	if len(g.vs) == 1 && len(gemmVariants(g.Tier())) > 1 {
-		return fmt.Sprintf("%s_%dx%d", g.Tier(), g.vs[0].mr, g.vs[0].nr)
+	if len(g.vs) == 1 {
+		s := fmt.Sprintf("%s_%dx%d", g.Tier(), g.vs[0].mr, g.vs[0].nr)
+		if g.vs[0].directRows < 0 {
+			s += "_packB"
+		}
+		return s
 	}
 	return g.Tier().String()
 }
