@@ -238,6 +238,7 @@ func run(outPath string, rounds int, chunk time.Duration, filter string) error {
 	peaks := map[string]float64{}
 	var bw float64
 	start := time.Now()
+	load0 := loadAvg()
 	for r := 0; r < rounds; r++ {
 		// Peaks and bandwidth each round too: the machine's state drifts.
 		for _, pk := range []struct {
@@ -287,6 +288,7 @@ func run(outPath string, rounds int, chunk time.Duration, filter string) error {
 		date: time.Now().UTC(), machine: info.Machine, goVersion: runtime.Version(),
 		rounds: rounds, chunk: chunk, shapes: shs, engines: engines, res: res,
 		peaks: peaks, bw: bw, obInfo: obInfo, best: best, tiers: tiers,
+		load0: load0, load1: loadAvg(),
 	}
 	md := rep.markdown()
 	if outPath == "" {
@@ -320,6 +322,21 @@ type report struct {
 	obInfo    map[string]reply
 	best      asm.Tier
 	tiers     []asm.Tier
+	// load0 and load1 are the 1-minute load averages at start and end.
+	load0, load1 string
+}
+
+// loadAvg returns the 1-minute load average, or "?".
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return "?"
+	}
+	return f[0]
 }
 
 func sortedKeys(m map[string]reply) []string {
