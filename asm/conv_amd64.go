@@ -26,3 +26,14 @@ func convShapes(t Tier) []convShape {
 	}
 	return genericConvShapes
 }
+
+// archMove returns the amd64 data-movement kernels of tier t, or nil.
+func archMove(t Tier) *moveKernels {
+	if t == AVX512 {
+		return &moveKernels{
+			maxPool2x2: maxPool2x2AVX512, maxPool2x2Idx: maxPool2x2IdxAVX512,
+			dup2: dup2AVX512, deinterleave2: deinterleave2AVX512,
+		}
+	}
+	return nil
+}

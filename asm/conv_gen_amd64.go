@@ -38,3 +38,23 @@ func convKernelAVX2x2x40(k int, a *float32, off *int64, x *float32, c *float32, 
 //
 //go:noescape
 func convKernelAVX2x1x64(k int, a *float32, off *int64, x *float32, c *float32, ldc int, bias *float32, act int, p0 float32, p1 float32)
+
+// maxPool2x2AVX512 is the AVX-512 twin of maxPool2x2Generic.
+//
+//go:noescape
+func maxPool2x2AVX512(n int, x *float32, ld int, dst *float32)
+
+// maxPool2x2IdxAVX512 is the AVX-512 twin of maxPool2x2Generic.
+//
+//go:noescape
+func maxPool2x2IdxAVX512(n int, x *float32, ld int, dst *float32, idx *int64, base int64, w int)
+
+// dup2AVX512 is the AVX-512 twin of dup2Generic.
+//
+//go:noescape
+func dup2AVX512(n int, src *float32, dst *float32)
+
+// deinterleave2AVX512 is the AVX-512 twin of deinterleave2Generic.
+//
+//go:noescape
+func deinterleave2AVX512(ne int, no int, src *float32, even *float32, odd *float32)

@@ -2520,3 +2520,373 @@ convKernelAVX2x1x64_clip:
 	VMOVUPS      Y7, 224(R9)
 	VZEROUPPER
 	RET
+
+// func maxPool2x2AVX512(n int, x *float32, ld int, dst *float32)
+// Requires: AVX, AVX512BW, AVX512F, BMI2, CMOV
+TEXT ·maxPool2x2AVX512(SB), NOSPLIT, $0-32
+	MOVQ      n+0(FP), CX
+	MOVQ      x+8(FP), SI
+	MOVQ      ld+16(FP), DX
+	SHLQ      $0x02, DX
+	MOVQ      dst+24(FP), DI
+	VMOVDQU32 convEven<>+0(SB), Z31
+	VMOVDQU32 convOdd<>+0(SB), Z30
+
+maxPool2x2AVX512_loop:
+	TESTQ     CX, CX
+	JLE       maxPool2x2AVX512_done
+	MOVQ      CX, AX
+	SHLQ      $0x01, AX
+	MOVQ      AX, R9
+	XORL      BX, BX
+	CMPQ      R9, BX
+	CMOVQLT   BX, R9
+	MOVL      $0x00000020, BX
+	CMPQ      R9, BX
+	CMOVQGT   BX, R9
+	MOVL      $0xffffffff, BX
+	BZHIL     R9, BX, BX
+	KMOVD     BX, K1
+	KSHIFTRD  $0x10, K1, K2
+	MOVQ      CX, R9
+	XORL      BX, BX
+	CMPQ      R9, BX
+	CMOVQLT   BX, R9
+	MOVL      $0x00000020, BX
+	CMPQ      R9, BX
+	CMOVQGT   BX, R9
+	MOVL      $0xffffffff, BX
+	BZHIL     R9, BX, BX
+	KMOVD     BX, K3
+	VMOVUPS.Z (SI), K1, Z0
+	VMOVUPS.Z 64(SI), K2, Z1
+	VMOVUPS.Z (SI)(DX*1), K1, Z2
+	VMOVUPS.Z 64(SI)(DX*1), K2, Z3
+	VMOVAPS   Z0, Z4
+	VPERMT2PS Z1, Z31, Z4
+	VMOVAPS   Z0, Z5
+	VPERMT2PS Z1, Z30, Z5
+	VMOVAPS   Z2, Z6
+	VPERMT2PS Z3, Z31, Z6
+	VMOVAPS   Z2, Z7
+	VPERMT2PS Z3, Z30, Z7
+	VCMPPS    $0x1e, Z4, Z5, K4
+	VCMPPS    $0x03, Z5, Z5, K5
+	VCMPPS    $0x07, Z4, Z4, K6
+	KANDW     K5, K6, K5
+	KORW      K4, K5, K4
+	VMOVAPS   Z5, K4, Z4
+	VCMPPS    $0x1e, Z4, Z6, K4
+	VCMPPS    $0x03, Z6, Z6, K5
+	VCMPPS    $0x07, Z4, Z4, K6
+	KANDW     K5, K6, K5
+	KORW      K4, K5, K4
+	VMOVAPS   Z6, K4, Z4
+	VCMPPS    $0x1e, Z4, Z7, K4
+	VCMPPS    $0x03, Z7, Z7, K5
+	VCMPPS    $0x07, Z4, Z4, K6
+	KANDW     K5, K6, K5
+	KORW      K4, K5, K4
+	VMOVAPS   Z7, K4, Z4
+	VMOVUPS   Z4, K3, (DI)
+	ADDQ      $0x00000080, SI
+	ADDQ      $0x00000040, DI
+	SUBQ      $0x10, CX
+	JMP       maxPool2x2AVX512_loop
+
+maxPool2x2AVX512_done:
+	VZEROUPPER
+	RET
+
+DATA convEven<>+0(SB)/4, $0x00000000
+DATA convEven<>+4(SB)/4, $0x00000002
+DATA convEven<>+8(SB)/4, $0x00000004
+DATA convEven<>+12(SB)/4, $0x00000006
+DATA convEven<>+16(SB)/4, $0x00000008
+DATA convEven<>+20(SB)/4, $0x0000000a
+DATA convEven<>+24(SB)/4, $0x0000000c
+DATA convEven<>+28(SB)/4, $0x0000000e
+DATA convEven<>+32(SB)/4, $0x00000010
+DATA convEven<>+36(SB)/4, $0x00000012
+DATA convEven<>+40(SB)/4, $0x00000014
+DATA convEven<>+44(SB)/4, $0x00000016
+DATA convEven<>+48(SB)/4, $0x00000018
+DATA convEven<>+52(SB)/4, $0x0000001a
+DATA convEven<>+56(SB)/4, $0x0000001c
+DATA convEven<>+60(SB)/4, $0x0000001e
+GLOBL convEven<>(SB), RODATA|NOPTR, $64
+
+DATA convOdd<>+0(SB)/4, $0x00000001
+DATA convOdd<>+4(SB)/4, $0x00000003
+DATA convOdd<>+8(SB)/4, $0x00000005
+DATA convOdd<>+12(SB)/4, $0x00000007
+DATA convOdd<>+16(SB)/4, $0x00000009
+DATA convOdd<>+20(SB)/4, $0x0000000b
+DATA convOdd<>+24(SB)/4, $0x0000000d
+DATA convOdd<>+28(SB)/4, $0x0000000f
+DATA convOdd<>+32(SB)/4, $0x00000011
+DATA convOdd<>+36(SB)/4, $0x00000013
+DATA convOdd<>+40(SB)/4, $0x00000015
+DATA convOdd<>+44(SB)/4, $0x00000017
+DATA convOdd<>+48(SB)/4, $0x00000019
+DATA convOdd<>+52(SB)/4, $0x0000001b
+DATA convOdd<>+56(SB)/4, $0x0000001d
+DATA convOdd<>+60(SB)/4, $0x0000001f
+GLOBL convOdd<>(SB), RODATA|NOPTR, $64
+
+// func maxPool2x2IdxAVX512(n int, x *float32, ld int, dst *float32, idx *int64, base int64, w int)
+// Requires: AVX, AVX512BW, AVX512DQ, AVX512F, BMI2, CMOV
+TEXT ·maxPool2x2IdxAVX512(SB), NOSPLIT, $0-56
+	MOVQ         n+0(FP), CX
+	MOVQ         x+8(FP), SI
+	MOVQ         ld+16(FP), DX
+	SHLQ         $0x02, DX
+	MOVQ         dst+24(FP), DI
+	VMOVDQU32    convEven<>+0(SB), Z31
+	VMOVDQU32    convOdd<>+0(SB), Z30
+	MOVQ         idx+32(FP), R8
+	VMOVDQU32    convEven<>+0(SB), Z29
+	MOVL         $0x00000001, BX
+	VPBROADCASTD BX, Z26
+	MOVQ         w+48(FP), BX
+	VPBROADCASTD BX, Z27
+	INCL         BX
+	VPBROADCASTD BX, Z28
+	MOVQ         base+40(FP), BX
+	VPBROADCASTQ BX, Z25
+	MOVL         $0x00000020, BX
+	VPBROADCASTD BX, Z24
+
+maxPool2x2IdxAVX512_loop:
+	TESTQ         CX, CX
+	JLE           maxPool2x2IdxAVX512_done
+	MOVQ          CX, AX
+	SHLQ          $0x01, AX
+	MOVQ          AX, R9
+	XORL          BX, BX
+	CMPQ          R9, BX
+	CMOVQLT       BX, R9
+	MOVL          $0x00000020, BX
+	CMPQ          R9, BX
+	CMOVQGT       BX, R9
+	MOVL          $0xffffffff, BX
+	BZHIL         R9, BX, BX
+	KMOVD         BX, K1
+	KSHIFTRD      $0x10, K1, K2
+	MOVQ          CX, R9
+	XORL          BX, BX
+	CMPQ          R9, BX
+	CMOVQLT       BX, R9
+	MOVL          $0x00000020, BX
+	CMPQ          R9, BX
+	CMOVQGT       BX, R9
+	MOVL          $0xffffffff, BX
+	BZHIL         R9, BX, BX
+	KMOVD         BX, K3
+	VMOVUPS.Z     (SI), K1, Z0
+	VMOVUPS.Z     64(SI), K2, Z1
+	VMOVUPS.Z     (SI)(DX*1), K1, Z2
+	VMOVUPS.Z     64(SI)(DX*1), K2, Z3
+	VMOVAPS       Z0, Z4
+	VPERMT2PS     Z1, Z31, Z4
+	VMOVAPS       Z0, Z5
+	VPERMT2PS     Z1, Z30, Z5
+	VMOVAPS       Z2, Z6
+	VPERMT2PS     Z3, Z31, Z6
+	VMOVAPS       Z2, Z7
+	VPERMT2PS     Z3, Z30, Z7
+	VPXORD        Z8, Z8, Z8
+	VCMPPS        $0x1e, Z4, Z5, K4
+	VCMPPS        $0x03, Z5, Z5, K5
+	VCMPPS        $0x07, Z4, Z4, K6
+	KANDW         K5, K6, K5
+	KORW          K4, K5, K4
+	VMOVAPS       Z5, K4, Z4
+	VMOVDQA32     Z26, K4, Z8
+	VCMPPS        $0x1e, Z4, Z6, K4
+	VCMPPS        $0x03, Z6, Z6, K5
+	VCMPPS        $0x07, Z4, Z4, K6
+	KANDW         K5, K6, K5
+	KORW          K4, K5, K4
+	VMOVAPS       Z6, K4, Z4
+	VMOVDQA32     Z27, K4, Z8
+	VCMPPS        $0x1e, Z4, Z7, K4
+	VCMPPS        $0x03, Z7, Z7, K5
+	VCMPPS        $0x07, Z4, Z4, K6
+	KANDW         K5, K6, K5
+	KORW          K4, K5, K4
+	VMOVAPS       Z7, K4, Z4
+	VMOVDQA32     Z28, K4, Z8
+	VMOVUPS       Z4, K3, (DI)
+	VPADDD        Z29, Z8, Z8
+	VPMOVSXDQ     Y8, Z9
+	VEXTRACTI32X8 $0x01, Z8, Y10
+	VPMOVSXDQ     Y10, Z10
+	VPADDQ        Z25, Z9, Z9
+	VPADDQ        Z25, Z10, Z10
+	KSHIFTRW      $0x08, K3, K4
+	VMOVDQU64     Z9, K3, (R8)
+	VMOVDQU64     Z10, K4, 64(R8)
+	VPADDD        Z24, Z29, Z29
+	ADDQ          $0x00000080, R8
+	ADDQ          $0x00000080, SI
+	ADDQ          $0x00000040, DI
+	SUBQ          $0x10, CX
+	JMP           maxPool2x2IdxAVX512_loop
+
+maxPool2x2IdxAVX512_done:
+	VZEROUPPER
+	RET
+
+// func dup2AVX512(n int, src *float32, dst *float32)
+// Requires: AVX, AVX512BW, AVX512F, BMI2, CMOV
+TEXT ·dup2AVX512(SB), NOSPLIT, $0-24
+	MOVQ      n+0(FP), CX
+	MOVQ      src+8(FP), SI
+	MOVQ      dst+16(FP), DI
+	VMOVDQU32 convDupLo<>+0(SB), Z31
+	VMOVDQU32 convDupHi<>+0(SB), Z30
+
+dup2AVX512_loop:
+	TESTQ     CX, CX
+	JLE       dup2AVX512_done
+	MOVQ      CX, R9
+	XORL      BX, BX
+	CMPQ      R9, BX
+	CMOVQLT   BX, R9
+	MOVL      $0x00000020, BX
+	CMPQ      R9, BX
+	CMOVQGT   BX, R9
+	MOVL      $0xffffffff, BX
+	BZHIL     R9, BX, BX
+	KMOVD     BX, K1
+	MOVQ      CX, AX
+	SHLQ      $0x01, AX
+	MOVQ      AX, R9
+	XORL      BX, BX
+	CMPQ      R9, BX
+	CMOVQLT   BX, R9
+	MOVL      $0x00000020, BX
+	CMPQ      R9, BX
+	CMOVQGT   BX, R9
+	MOVL      $0xffffffff, BX
+	BZHIL     R9, BX, BX
+	KMOVD     BX, K2
+	KSHIFTRD  $0x10, K2, K3
+	VMOVUPS.Z (SI), K1, Z0
+	VPERMPS   Z0, Z31, Z1
+	VPERMPS   Z0, Z30, Z2
+	VMOVUPS   Z1, K2, (DI)
+	VMOVUPS   Z2, K3, 64(DI)
+	ADDQ      $0x00000040, SI
+	ADDQ      $0x00000080, DI
+	SUBQ      $0x10, CX
+	JMP       dup2AVX512_loop
+
+dup2AVX512_done:
+	VZEROUPPER
+	RET
+
+DATA convDupLo<>+0(SB)/4, $0x00000000
+DATA convDupLo<>+4(SB)/4, $0x00000000
+DATA convDupLo<>+8(SB)/4, $0x00000001
+DATA convDupLo<>+12(SB)/4, $0x00000001
+DATA convDupLo<>+16(SB)/4, $0x00000002
+DATA convDupLo<>+20(SB)/4, $0x00000002
+DATA convDupLo<>+24(SB)/4, $0x00000003
+DATA convDupLo<>+28(SB)/4, $0x00000003
+DATA convDupLo<>+32(SB)/4, $0x00000004
+DATA convDupLo<>+36(SB)/4, $0x00000004
+DATA convDupLo<>+40(SB)/4, $0x00000005
+DATA convDupLo<>+44(SB)/4, $0x00000005
+DATA convDupLo<>+48(SB)/4, $0x00000006
+DATA convDupLo<>+52(SB)/4, $0x00000006
+DATA convDupLo<>+56(SB)/4, $0x00000007
+DATA convDupLo<>+60(SB)/4, $0x00000007
+GLOBL convDupLo<>(SB), RODATA|NOPTR, $64
+
+DATA convDupHi<>+0(SB)/4, $0x00000008
+DATA convDupHi<>+4(SB)/4, $0x00000008
+DATA convDupHi<>+8(SB)/4, $0x00000009
+DATA convDupHi<>+12(SB)/4, $0x00000009
+DATA convDupHi<>+16(SB)/4, $0x0000000a
+DATA convDupHi<>+20(SB)/4, $0x0000000a
+DATA convDupHi<>+24(SB)/4, $0x0000000b
+DATA convDupHi<>+28(SB)/4, $0x0000000b
+DATA convDupHi<>+32(SB)/4, $0x0000000c
+DATA convDupHi<>+36(SB)/4, $0x0000000c
+DATA convDupHi<>+40(SB)/4, $0x0000000d
+DATA convDupHi<>+44(SB)/4, $0x0000000d
+DATA convDupHi<>+48(SB)/4, $0x0000000e
+DATA convDupHi<>+52(SB)/4, $0x0000000e
+DATA convDupHi<>+56(SB)/4, $0x0000000f
+DATA convDupHi<>+60(SB)/4, $0x0000000f
+GLOBL convDupHi<>(SB), RODATA|NOPTR, $64
+
+// func deinterleave2AVX512(ne int, no int, src *float32, even *float32, odd *float32)
+// Requires: AVX, AVX512BW, AVX512F, BMI2, CMOV
+TEXT ·deinterleave2AVX512(SB), NOSPLIT, $0-40
+	MOVQ      ne+0(FP), CX
+	MOVQ      no+8(FP), DX
+	MOVQ      src+16(FP), SI
+	MOVQ      even+24(FP), DI
+	MOVQ      odd+32(FP), R8
+	VMOVDQU32 convEven<>+0(SB), Z31
+	VMOVDQU32 convOdd<>+0(SB), Z30
+
+deinterleave2AVX512_loop:
+	TESTQ     CX, CX
+	JLE       deinterleave2AVX512_done
+	LEAQ      (CX)(DX*1), AX
+	MOVQ      AX, R9
+	XORL      BX, BX
+	CMPQ      R9, BX
+	CMOVQLT   BX, R9
+	MOVL      $0x00000020, BX
+	CMPQ      R9, BX
+	CMOVQGT   BX, R9
+	MOVL      $0xffffffff, BX
+	BZHIL     R9, BX, BX
+	KMOVD     BX, K1
+	KSHIFTRD  $0x10, K1, K2
+	MOVQ      CX, R9
+	XORL      BX, BX
+	CMPQ      R9, BX
+	CMOVQLT   BX, R9
+	MOVL      $0x00000020, BX
+	CMPQ      R9, BX
+	CMOVQGT   BX, R9
+	MOVL      $0xffffffff, BX
+	BZHIL     R9, BX, BX
+	KMOVD     BX, K3
+	XORL      AX, AX
+	TESTQ     DX, DX
+	CMOVQGT   DX, AX
+	MOVQ      AX, R9
+	XORL      BX, BX
+	CMPQ      R9, BX
+	CMOVQLT   BX, R9
+	MOVL      $0x00000020, BX
+	CMPQ      R9, BX
+	CMOVQGT   BX, R9
+	MOVL      $0xffffffff, BX
+	BZHIL     R9, BX, BX
+	KMOVD     BX, K4
+	VMOVUPS.Z (SI), K1, Z0
+	VMOVUPS.Z 64(SI), K2, Z1
+	VMOVAPS   Z0, Z2
+	VPERMT2PS Z1, Z31, Z2
+	VMOVAPS   Z0, Z3
+	VPERMT2PS Z1, Z30, Z3
+	VMOVUPS   Z2, K3, (DI)
+	VMOVUPS   Z3, K4, (R8)
+	ADDQ      $0x00000080, SI
+	ADDQ      $0x00000040, DI
+	ADDQ      $0x00000040, R8
+	SUBQ      $0x10, CX
+	SUBQ      $0x10, DX
+	JMP       deinterleave2AVX512_loop
+
+deinterleave2AVX512_done:
+	VZEROUPPER
+	RET

@@ -37,6 +37,9 @@ type lowerer struct {
 	// lastUse is the index of the last node reading each value; graph
 	// outputs read "after the end".
 	lastUse map[*ir.Value]int
+	// conv tracks operators folded into direct convolutions
+	// (lower_conv.go).
+	conv convState
 }
 
 func (m *Model) lower(g *ir.Graph) (*runtime.Plan, error) {

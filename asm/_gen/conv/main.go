@@ -64,6 +64,10 @@ func main() {
 	for _, s := range avx2Shapes {
 		kernel(s.mr, s.v, false)
 	}
+	maxPool2x2AVX512(false)
+	maxPool2x2AVX512(true)
+	dup2AVX512()
+	deinterleave2AVX512()
 	Generate()
 }
 
@@ -247,4 +251,236 @@ func kernel(mr, v int, z bool) {
 		VZEROUPPER()
 		RET()
 	}
+}
+
+// int32Table declares a read-only table of int32s.
+func int32Table(name string, vals []int32) Mem {
+	m := GLOBL(name, RODATA|NOPTR)
+	for i, v := range vals {
+		DATA(4*i, U32(uint32(v)))
+	}
+	return m
+}
+
+var tables = map[string]Mem{}
+
+// table returns the named 16-lane int32 table, declaring it on first use.
+func table(name string) Mem {
+	if m, ok := tables[name]; ok {
+		return m
+	}
+	v := make([]int32, 16)
+	for i := range v {
+		switch name {
+		case "convEven":
+			v[i] = int32(2 * i)
+		case "convOdd":
+			v[i] = int32(2*i + 1)
+		case "convDupLo":
+			v[i] = int32(i / 2)
+		case "convDupHi":
+			v[i] = int32(8 + i/2)
+		default:
+			panic(name)
+		}
+	}
+	m := int32Table(name, v)
+	tables[name] = m
+	return m
+}
+
+// lowBits sets k to the low cnt bits, cnt clamped to [0, 32]; it
+// clobbers tmp and R9.
+func lowBits(cnt, tmp GPPhysical, k Register) {
+	MOVQ(cnt, R9)
+	XORL(tmp.As32(), tmp.As32())
+	CMPQ(R9, tmp)
+	CMOVQLT(tmp, R9)
+	MOVL(U32(32), tmp.As32())
+	CMPQ(R9, tmp)
+	CMOVQGT(tmp, R9)
+	MOVL(U32(0xffffffff), tmp.As32())
+	BZHIL(R9.As32(), tmp.As32(), tmp.As32())
+	KMOVD(tmp.As32(), k)
+}
+
+// maxPool2x2AVX512 emits the row kernel of a 2×2, stride-2 max pool; see
+// maxPool2x2Generic.
+func maxPool2x2AVX512(withIdx bool) {
+	name := "maxPool2x2AVX512"
+	sig := "func(n int, x *float32, ld int, dst *float32)"
+	if withIdx {
+		name = "maxPool2x2IdxAVX512"
+		sig = "func(n int, x *float32, ld int, dst *float32, idx *int64, base int64, w int)"
+	}
+	TEXT(name, NOSPLIT, sig)
+	Pragma("noescape")
+	Doc(fmt.Sprintf("%s is the AVX-512 twin of maxPool2x2Generic.", name))
+	rN, rX, rLd, rD, rI, rCnt, rTmp := RCX, RSI, RDX, RDI, R8, RAX, RBX
+	Load(Param("n"), rN)
+	Load(Param("x"), rX)
+	Load(Param("ld"), rLd)
+	SHLQ(U8(2), rLd)
+	Load(Param("dst"), rD)
+	even, odd := Z31, Z30
+	VMOVDQU32(table("convEven"), even)
+	VMOVDQU32(table("convOdd"), odd)
+	codes := []VecPhysical{Z26, Z27, Z28} // 1, w, w+1
+	pos, base, step := Z29, Z25, Z24
+	if withIdx {
+		Load(Param("idx"), rI)
+		VMOVDQU32(table("convEven"), pos) // 2·lane
+		MOVL(U32(1), rTmp.As32())
+		VPBROADCASTD(rTmp.As32(), codes[0])
+		Load(Param("w"), rTmp)
+		VPBROADCASTD(rTmp.As32(), codes[1])
+		INCL(rTmp.As32())
+		VPBROADCASTD(rTmp.As32(), codes[2])
+		Load(Param("base"), rTmp)
+		VPBROADCASTQ(rTmp, base)
+		MOVL(U32(32), rTmp.As32())
+		VPBROADCASTD(rTmp.As32(), step)
+	}
+	Label(name + "_loop")
+	TESTQ(rN, rN)
+	JLE(LabelRef(name + "_done"))
+	// K1, K2: input lanes of the two vectors per row; K3: outputs.
+	MOVQ(rN, rCnt)
+	SHLQ(U8(1), rCnt)
+	lowBits(rCnt, rTmp, K1)
+	KSHIFTRD(U8(16), K1, K2)
+	lowBits(rN, rTmp, K3)
+	VMOVUPS_Z(Mem{Base: rX}, K1, Z0)
+	VMOVUPS_Z(Mem{Base: rX, Disp: 64}, K2, Z1)
+	VMOVUPS_Z(Mem{Base: rX, Index: rLd, Scale: 1}, K1, Z2)
+	VMOVUPS_Z(Mem{Base: rX, Index: rLd, Scale: 1, Disp: 64}, K2, Z3)
+	// Window elements in order: top even, top odd, bottom even, bottom odd.
+	m := Z4
+	cand := []VecPhysical{Z5, Z6, Z7}
+	VMOVAPS(Z0, m)
+	VPERMT2PS(Z1, even, m)
+	VMOVAPS(Z0, cand[0])
+	VPERMT2PS(Z1, odd, cand[0])
+	VMOVAPS(Z2, cand[1])
+	VPERMT2PS(Z3, even, cand[1])
+	VMOVAPS(Z2, cand[2])
+	VPERMT2PS(Z3, odd, cand[2])
+	code := Z8
+	if withIdx {
+		VPXORD(code, code, code)
+	}
+	for i, c := range cand {
+		// take = c > m || (c is NaN && m is not)
+		VCMPPS(U8(0x1e), m, c, K4) // GT_OQ: c > m
+		VCMPPS(U8(3), c, c, K5)    // UNORD_Q: c is NaN
+		VCMPPS(U8(7), m, m, K6)    // ORD_Q: m is not NaN
+		KANDW(K5, K6, K5)
+		KORW(K4, K5, K4)
+		VMOVAPS(c, K4, m)
+		if withIdx {
+			VMOVDQA32(codes[i], K4, code)
+		}
+	}
+	VMOVUPS(m, K3, Mem{Base: rD})
+	if withIdx {
+		VPADDD(pos, code, code)
+		VPMOVSXDQ(code.AsY(), Z9)
+		VEXTRACTI32X8(U8(1), code, Y10)
+		VPMOVSXDQ(Y10, Z10)
+		VPADDQ(base, Z9, Z9)
+		VPADDQ(base, Z10, Z10)
+		KSHIFTRW(U8(8), K3, K4)
+		VMOVDQU64(Z9, K3, Mem{Base: rI})
+		VMOVDQU64(Z10, K4, Mem{Base: rI, Disp: 64})
+		VPADDD(step, pos, pos)
+		ADDQ(U32(128), rI)
+	}
+	ADDQ(U32(128), rX)
+	ADDQ(U32(64), rD)
+	SUBQ(U8(16), rN)
+	JMP(LabelRef(name + "_loop"))
+	Label(name + "_done")
+	VZEROUPPER()
+	RET()
+}
+
+// dup2AVX512 emits the AVX-512 twin of dup2Generic.
+func dup2AVX512() {
+	name := "dup2AVX512"
+	TEXT(name, NOSPLIT, "func(n int, src, dst *float32)")
+	Pragma("noescape")
+	Doc(name + " is the AVX-512 twin of dup2Generic.")
+	rN, rS, rD, rCnt, rTmp := RCX, RSI, RDI, RAX, RBX
+	Load(Param("n"), rN)
+	Load(Param("src"), rS)
+	Load(Param("dst"), rD)
+	lo, hi := Z31, Z30
+	VMOVDQU32(table("convDupLo"), lo)
+	VMOVDQU32(table("convDupHi"), hi)
+	Label(name + "_loop")
+	TESTQ(rN, rN)
+	JLE(LabelRef(name + "_done"))
+	lowBits(rN, rTmp, K1)
+	MOVQ(rN, rCnt)
+	SHLQ(U8(1), rCnt)
+	lowBits(rCnt, rTmp, K2)
+	KSHIFTRD(U8(16), K2, K3)
+	VMOVUPS_Z(Mem{Base: rS}, K1, Z0)
+	VPERMPS(Z0, lo, Z1)
+	VPERMPS(Z0, hi, Z2)
+	VMOVUPS(Z1, K2, Mem{Base: rD})
+	VMOVUPS(Z2, K3, Mem{Base: rD, Disp: 64})
+	ADDQ(U32(64), rS)
+	ADDQ(U32(128), rD)
+	SUBQ(U8(16), rN)
+	JMP(LabelRef(name + "_loop"))
+	Label(name + "_done")
+	VZEROUPPER()
+	RET()
+}
+
+// deinterleave2AVX512 emits the AVX-512 twin of deinterleave2Generic.
+func deinterleave2AVX512() {
+	name := "deinterleave2AVX512"
+	TEXT(name, NOSPLIT, "func(ne, no int, src, even, odd *float32)")
+	Pragma("noescape")
+	Doc(name + " is the AVX-512 twin of deinterleave2Generic.")
+	rE, rO, rS, rDE, rDO, rCnt, rTmp := RCX, RDX, RSI, RDI, R8, RAX, RBX
+	Load(Param("ne"), rE)
+	Load(Param("no"), rO)
+	Load(Param("src"), rS)
+	Load(Param("even"), rDE)
+	Load(Param("odd"), rDO)
+	ev, od := Z31, Z30
+	VMOVDQU32(table("convEven"), ev)
+	VMOVDQU32(table("convOdd"), od)
+	Label(name + "_loop")
+	TESTQ(rE, rE)
+	JLE(LabelRef(name + "_done"))
+	// Source lanes: ne + no elements left.
+	LEAQ(Mem{Base: rE, Index: rO, Scale: 1}, rCnt)
+	lowBits(rCnt, rTmp, K1)
+	KSHIFTRD(U8(16), K1, K2)
+	lowBits(rE, rTmp, K3)
+	XORL(rCnt.As32(), rCnt.As32())
+	TESTQ(rO, rO)
+	CMOVQGT(rO, rCnt)
+	lowBits(rCnt, rTmp, K4)
+	VMOVUPS_Z(Mem{Base: rS}, K1, Z0)
+	VMOVUPS_Z(Mem{Base: rS, Disp: 64}, K2, Z1)
+	VMOVAPS(Z0, Z2)
+	VPERMT2PS(Z1, ev, Z2)
+	VMOVAPS(Z0, Z3)
+	VPERMT2PS(Z1, od, Z3)
+	VMOVUPS(Z2, K3, Mem{Base: rDE})
+	VMOVUPS(Z3, K4, Mem{Base: rDO})
+	ADDQ(U32(128), rS)
+	ADDQ(U32(64), rDE)
+	ADDQ(U32(64), rDO)
+	SUBQ(U8(16), rE)
+	SUBQ(U8(16), rO)
+	JMP(LabelRef(name + "_loop"))
+	Label(name + "_done")
+	VZEROUPPER()
+	RET()
 }

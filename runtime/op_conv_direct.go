@@ -1,0 +1,775 @@
+package runtime
+
+import (
+	"errors"
+	"fmt"
+	"unsafe"
+
+	"github.com/latent-go/latent/asm"
+	"github.com/latent-go/latent/ir"
+)
+
+// ConvSource says how a direct convolution makes its input planes from
+// its input buffer X.
+type ConvSource int
+
+const (
+	// SourcePlain: X holds the input planes.
+	SourcePlain ConvSource = iota
+	// SourceUpsample: the input planes are X upsampled by nearest
+	// neighbour with integer factors (ONNX Resize/Upsample "nearest" with
+	// integer scales), so the Resize needs no tensor of its own.
+	SourceUpsample
+	// SourceUnpool: the input planes are ONNX MaxUnpool of X with the
+	// int64 indices in buffer Indices (same shape as X), which address
+	// the input planes' own spatial positions (as MaxPool made them from
+	// a tensor of the input planes' shape).
+	SourceUnpool
+)
+
+// DirectConvParams describe an N-D (N <= 2) convolution or transposed
+// convolution over NCHW data computed by direct-convolution kernels
+// (asm.ConvGemm): the input planes of one image and group are copied once
+// into a zero-padded layout (split into stride phases for strided
+// convolutions) in per-worker workspace, every output channel block is
+// then computed from that copy in place, without an im2col matrix, and
+// the result is stored (or max-pooled) into the output. A transposed
+// convolution with stride s is computed as s×s ordinary convolutions, one
+// per output phase (sub-pixel decomposition), without col2im.
+type DirectConvParams struct {
+	// Transpose selects ConvTranspose.
+	Transpose    bool
+	Batch, Group int
+	CIn, COut    int
+	// Window is the geometry as ConvParams and ConvTransposeParams have
+	// it: for Conv, input plane -> output plane; for ConvTranspose, the
+	// forward convolution from the output plane to the input plane.
+	Window *asm.Window
+	// W holds the weights in ONNX layout: [COut, CIn/Group, k...] for
+	// Conv, [CIn, COut/Group, k...] for ConvTranspose.
+	W    []float32
+	Bias []float32 // COut values, or nil
+	Act  Activation
+	// Source, with Factors (SourceUpsample: per spatial dim) or XDims
+	// (SourceUnpool: the spatial dims of the pooled input), says how the
+	// input buffer becomes the input planes.
+	Source  ConvSource
+	Factors []int
+	XDims   []int
+	// Pool fuses a 2×2, stride-2 max pool (floor mode, no padding) of
+	// the output; see DirectConvBuffers.
+	Pool bool
+}
+
+// DirectConvBuffers are the buffers of a DirectConv step.
+type DirectConvBuffers struct {
+	// X is the input; Indices, for SourceUnpool, the int64 MaxUnpool
+	// indices (same shape as X).
+	X, Indices int
+	// Out is the convolution's output, or -1 when only its pooling is
+	// needed; PoolOut is the pooled output (with Pool), PoolIndices its
+	// row-major ONNX MaxPool indices (flat over the whole convolution
+	// output), or -1.
+	Out, PoolOut, PoolIndices int
+	// Workspace is a float32 buffer of workers·WorkspaceFloats()
+	// elements.
+	Workspace int
+}
+
+// A DirectConv is a planned direct convolution: geometry, offsets and
+// packed weights. Build it with NewDirectConv, size its workspace with
+// WorkspaceFloats, then make its step with Step.
+type DirectConv struct {
+	p            DirectConvParams
+	cinG, coutG  int
+	h, w         int // logical input plane
+	ho, wo       int // output plane
+	xh, xw       int // plane of the X buffer
+	inPlane      int // h*w
+	outPlane     int // ho*wo
+	xPlane       int // xh*xw
+	psy, psx     int // phase strides of the padded copy
+	ppt, ppl     int // padding before the logical input in the copy
+	hq, wq       int // phase plane of the copy
+	planeQ       int
+	dataLen      int // cinG·phases·planeQ
+	xpLen        int // padded-copy length (>= every gemm's XLen)
+	cLen         int // largest C
+	passes       [][]convPass
+	post         bool // HardSigmoid after the kernels
+	poolH, poolW int
+	oneD         bool
+	wsPer        int // floats per worker
+	flops        int64
+}
+
+// convPass is one ConvGemm of a group and where its columns go: C row
+// co, column t·wq+u is output channel co at (oy0+sy·t, ox0+sx·u), for
+// t < rows and u < cols.
+type convPass struct {
+	g          *asm.ConvGemm // nil: no tap reaches these outputs (bias only)
+	rows, cols int
+	oy0, ox0   int
+	sy, sx     int
+}
+
+// convWSHeader is the number of floats at the start of each worker's
+// workspace that hold its status (error code and detail).
+const convWSHeader = 16
+
+// NewDirectConv plans p. It returns an error when the geometry is not one
+// the direct kernels handle (3 or more spatial dims) or p is
+// inconsistent.
+func NewDirectConv(p DirectConvParams) (*DirectConv, error) {
+	w := p.Window
+	if w == nil || len(w.In) > 2 {
+		return nil, errors.New("direct conv: needs 1 or 2 spatial dims")
+	}
+	if p.Group < 1 || p.CIn%p.Group != 0 || p.COut%p.Group != 0 || p.Batch < 0 {
+		return nil, fmt.Errorf("direct conv: %d groups for %d input and %d output channels", p.Group, p.CIn, p.COut)
+	}
+	if p.Bias != nil && len(p.Bias) != p.COut {
+		return nil, fmt.Errorf("direct conv: %d bias values for %d channels", len(p.Bias), p.COut)
+	}
+	d := &DirectConv{p: p, cinG: p.CIn / p.Group, coutG: p.COut / p.Group}
+	dim := func(s []int) (int, int) {
+		if len(s) == 1 {
+			return 1, s[0]
+		}
+		return s[0], s[1]
+	}
+	kh, kw := dim(w.Kernel)
+	sy, sx := dim(w.Strides)
+	dy, dx := dim(w.Dilations)
+	pt, pl := 0, 0
+	if len(w.In) == 1 {
+		pl = w.PadBegin[0]
+	} else {
+		pt, pl = w.PadBegin[0], w.PadBegin[1]
+	}
+	if p.Transpose {
+		d.h, d.w = dim(w.Out)
+		d.ho, d.wo = dim(w.In)
+	} else {
+		d.h, d.w = dim(w.In)
+		d.ho, d.wo = dim(w.Out)
+	}
+	d.inPlane, d.outPlane = d.h*d.w, d.ho*d.wo
+	d.xh, d.xw = d.h, d.w
+	switch p.Source {
+	case SourcePlain:
+	case SourceUnpool:
+		if len(p.XDims) != len(w.In) || ir.NumElements(p.XDims) < 1 {
+			return nil, fmt.Errorf("direct conv: unpooled input dims %v for %d spatial dims", p.XDims, len(w.In))
+		}
+		d.xh, d.xw = dim(p.XDims)
+	case SourceUpsample:
+		fh, fw := 1, 1
+		switch {
+		case len(p.Factors) == 1 && len(w.In) == 1:
+			fw = p.Factors[0]
+		case len(p.Factors) == 2 && len(w.In) == 2:
+			fh, fw = p.Factors[0], p.Factors[1]
+		default:
+			return nil, fmt.Errorf("direct conv: %d upsampling factors for %d dims", len(p.Factors), len(w.In))
+		}
+		if fh < 1 || fw < 1 || d.h%fh != 0 || d.w%fw != 0 {
+			return nil, fmt.Errorf("direct conv: upsampling factors %v do not divide the input plane %dx%d", p.Factors, d.h, d.w)
+		}
+		d.xh, d.xw = d.h/fh, d.w/fw
+	default:
+		return nil, fmt.Errorf("direct conv: unknown source %d", p.Source)
+	}
+	d.xPlane = d.xh * d.xw
+	wantW := p.COut * d.cinG * kh * kw
+	if p.Transpose {
+		wantW = p.CIn * d.coutG * kh * kw
+	}
+	if len(p.W) != wantW {
+		return nil, fmt.Errorf("direct conv: %d weights, want %d", len(p.W), wantW)
+	}
+	ep, post := p.Act.epilogue()
+	d.post = post
+	if p.Pool {
+		if p.Transpose {
+			return nil, errors.New("direct conv: fused pooling after a transposed convolution")
+		}
+		d.poolH, d.poolW = d.ho/2, d.wo/2
+		if len(w.In) == 1 {
+			d.poolH, d.oneD = 1, true
+		}
+	}
+	var err error
+	if p.Transpose {
+		err = d.planTranspose(kh, kw, sy, sx, dy, dx, pt, pl, ep)
+	} else {
+		err = d.planConv(kh, kw, sy, sx, dy, dx, pt, pl, ep)
+	}
+	if err != nil {
+		return nil, err
+	}
+	d.wsPer = convWSHeader + roundUp16(d.xpLen) + roundUp16(d.cLen)
+	return d, nil
+}
+
+func roundUp16(n int) int { return (n + 15) &^ 15 }
+
+// planConv lays out the padded copy in stride phases: phase (a, b) holds
+// the padded input at rows a, a+sy, ... and columns b, b+sx, ..., so that
+// every kernel tap reads a phase at a fixed offset from the output
+// position.
+func (d *DirectConv) planConv(kh, kw, sy, sx, dy, dx, pt, pl int, ep asm.Epilogue) error {
+	d.psy, d.psx, d.ppt, d.ppl = sy, sx, pt, pl
+	d.hq = d.ho + (kh-1)*dy/sy
+	d.wq = d.wo + (kw-1)*dx/sx
+	d.planeQ = d.hq * d.wq
+	phases := sy * sx
+	d.dataLen = d.cinG * phases * d.planeQ
+	k := d.cinG * kh * kw
+	off := make([]int, k)
+	for c := 0; c < d.cinG; c++ {
+		for ki := 0; ki < kh; ki++ {
+			for kj := 0; kj < kw; kj++ {
+				py, px := ki*dy, kj*dx
+				ph := (py%sy)*sx + px%sx
+				off[(c*kh+ki)*kw+kj] = (c*phases+ph)*d.planeQ + py/sy*d.wq + px/sx
+			}
+		}
+	}
+	n := (d.ho-1)*d.wq + d.wo
+	d.passes = make([][]convPass, d.p.Group)
+	for g := range d.passes {
+		e := ep
+		if d.p.Bias != nil {
+			e.RowBias = d.p.Bias[g*d.coutG : (g+1)*d.coutG]
+		}
+		gm, err := asm.NewConvGemm(asm.Active(), d.coutG, k, n, d.p.W[g*d.coutG*k:], k, off, e)
+		if err != nil {
+			return fmt.Errorf("direct conv: %w", err)
+		}
+		d.passes[g] = []convPass{{g: gm, rows: d.ho, cols: d.wo, sy: 1, sx: 1}}
+		d.xpLen = max(d.xpLen, d.dataLen, gm.XLen())
+		d.cLen = max(d.cLen, gm.CLen())
+	}
+	d.flops = 2 * int64(d.p.Batch) * int64(d.p.COut) * int64(d.outPlane) * int64(k)
+	return nil
+}
+
+// phaseTaps returns, for output phase a of a transposed convolution along
+// one dim (stride s, dilation dl, begin pad pb, kernel kn), the taps that
+// reach it and their input shifts: output s·t+a reads input t+shift.
+func phaseTaps(a, s, dl, pb, kn int) (taps, shifts []int) {
+	for k := 0; k < kn; k++ {
+		v := a + pb - k*dl
+		if ((v%s)+s)%s == 0 {
+			taps = append(taps, k)
+			shifts = append(shifts, floorDiv(v, s))
+		}
+	}
+	return taps, shifts
+}
+
+func floorDiv(a, b int) int {
+	q := a / b
+	if (a%b != 0) && ((a < 0) != (b < 0)) {
+		q--
+	}
+	return q
+}
+
+// planTranspose plans a transposed convolution as one ordinary
+// convolution per output phase over a zero-padded copy of the input.
+func (d *DirectConv) planTranspose(kh, kw, sy, sx, dy, dx, pt, pl int, ep asm.Epilogue) error {
+	type phase struct {
+		a, n          int // phase and number of outputs along the dim
+		taps, shifts  []int
+		minSh, maxSh  int
+		hasTaps       bool
+		lo, hi, count int
+	}
+	dims := func(s, dl, pb, kn, out int) []phase {
+		ps := make([]phase, s)
+		for a := range ps {
+			ph := phase{a: a}
+			if a < out {
+				ph.n = (out - a + s - 1) / s
+			}
+			ph.taps, ph.shifts = phaseTaps(a, s, dl, pb, kn)
+			ps[a] = ph
+		}
+		return ps
+	}
+	rowsP := dims(sy, dy, pt, kh, d.ho)
+	colsP := dims(sx, dx, pl, kw, d.wo)
+	extent := func(ps []phase, in int) (pad, size int) {
+		lo, hi := 0, 0
+		for _, p := range ps {
+			for _, sh := range p.shifts {
+				lo, hi = min(lo, sh), max(hi, sh)
+			}
+		}
+		pad = -lo
+		size = pad + in
+		for _, p := range ps {
+			if p.n > 0 {
+				size = max(size, p.n+hi+pad)
+			}
+		}
+		return pad, size
+	}
+	d.psy, d.psx = 1, 1
+	d.ppt, d.hq = extent(rowsP, d.h)
+	d.ppl, d.wq = extent(colsP, d.w)
+	d.planeQ = d.hq * d.wq
+	d.dataLen = d.cinG * d.planeQ
+	d.passes = make([][]convPass, d.p.Group)
+	for g := range d.passes {
+		e := ep
+		if d.p.Bias != nil {
+			e.RowBias = d.p.Bias[g*d.coutG : (g+1)*d.coutG]
+		}
+		for _, rp := range rowsP {
+			for _, cp := range colsP {
+				if rp.n == 0 || cp.n == 0 {
+					continue
+				}
+				pass := convPass{rows: rp.n, cols: cp.n, oy0: rp.a, ox0: cp.a, sy: sy, sx: sx}
+				ntaps := len(rp.taps) * len(cp.taps)
+				if ntaps == 0 {
+					d.passes[g] = append(d.passes[g], pass)
+					continue
+				}
+				k := d.cinG * ntaps
+				off := make([]int, k)
+				a := make([]float32, d.coutG*k)
+				for c := 0; c < d.cinG; c++ {
+					t := 0
+					for i, ki := range rp.taps {
+						for j, kj := range cp.taps {
+							p := c*ntaps + t
+							t++
+							off[p] = c*d.planeQ + (rp.shifts[i]+d.ppt)*d.wq + cp.shifts[j] + d.ppl
+							for co := 0; co < d.coutG; co++ {
+								a[co*k+p] = d.p.W[(((g*d.cinG+c)*d.coutG+co)*kh+ki)*kw+kj]
+							}
+						}
+					}
+				}
+				n := (rp.n-1)*d.wq + cp.n
+				gm, err := asm.NewConvGemm(asm.Active(), d.coutG, k, n, a, k, off, e)
+				if err != nil {
+					return fmt.Errorf("direct conv: %w", err)
+				}
+				pass.g = gm
+				d.xpLen = max(d.xpLen, gm.XLen())
+				d.cLen = max(d.cLen, gm.CLen())
+				d.passes[g] = append(d.passes[g], pass)
+			}
+		}
+	}
+	d.xpLen = max(d.xpLen, d.dataLen)
+	d.cLen = max(d.cLen, d.coutG) // bias-only passes use one value per channel
+	d.flops = 2 * int64(d.p.Batch) * int64(d.p.CIn) * int64(d.coutG) * int64(kh*kw) * int64(d.inPlane)
+	return nil
+}
+
+// WorkspaceFloats returns the workspace one worker needs, in float32s:
+// a status header, the padded input copy and the output block C.
+func (d *DirectConv) WorkspaceFloats() int { return d.wsPer }
+
+// Step returns the step over buffers b, processing up to workers images
+// in parallel (at most the session's threads are used); b.Workspace must
+// hold workers·WorkspaceFloats() float32s.
+func (d *DirectConv) Step(name string, b DirectConvBuffers, workers int) (Step, error) {
+	p := d.p
+	switch {
+	case b.Out < 0 && b.PoolOut < 0:
+		return Step{}, errors.New("direct conv: no output")
+	case p.Pool != (b.PoolOut >= 0):
+		return Step{}, errors.New("direct conv: pooled output buffer disagrees with the plan")
+	case !p.Pool && b.PoolIndices >= 0:
+		return Step{}, errors.New("direct conv: pool indices without pooling")
+	}
+	in := []int{b.X}
+	if p.Source == SourceUnpool {
+		in = append(in, b.Indices)
+	}
+	in = append(in, b.Workspace)
+	var out []int
+	for _, o := range []int{b.Out, b.PoolOut, b.PoolIndices} {
+		if o >= 0 {
+			out = append(out, o)
+		}
+	}
+	kernel := "conv-direct"
+	if p.Transpose {
+		kernel = "convtranspose-direct"
+	}
+	switch p.Source {
+	case SourceUpsample:
+		kernel = "upsample+" + kernel
+	case SourceUnpool:
+		kernel = "maxunpool+" + kernel
+	}
+	if p.Act.Op != "" {
+		kernel += "+" + p.Act.Op
+	}
+	if p.Pool {
+		kernel += "+maxpool"
+	}
+	t := &convTask{d: d, b: b, workers: max(1, workers)}
+	return Step{Name: name, Kernel: kernel, In: in, Out: out, FLOPs: d.flops, Run: t.run}, nil
+}
+
+// convTask runs a DirectConv on a frame; part i of a parallel run
+// processes a contiguous range of images with workspace i.
+type convTask struct {
+	d       *DirectConv
+	b       DirectConvBuffers
+	workers int
+}
+
+func (t *convTask) parts(f *Frame) int { return min(t.workers, f.Pool.Threads(), max(1, t.d.p.Batch)) }
+
+func (t *convTask) run(f *Frame) error {
+	parts := t.parts(f)
+	ws := f.F32(t.b.Workspace)
+	for i := 0; i < parts; i++ {
+		ws[i*t.d.wsPer] = 0
+	}
+	if parts == 1 {
+		t.Do(f, 0)
+	} else {
+		f.Pool.For(f, parts, t)
+	}
+	for i := 0; i < parts; i++ {
+		h := ws[i*t.d.wsPer : i*t.d.wsPer+convWSHeader]
+		if h[0] != 0 {
+			j := *(*int64)(unsafe.Pointer(&h[2]))
+			return fmt.Errorf("maxunpool: index %d of image %d is outside its %dx%d plane", j, int(h[1]), t.d.h, t.d.w)
+		}
+	}
+	return nil
+}
+
+// Do processes part i: images [i·B/parts, (i+1)·B/parts).
+func (t *convTask) Do(f *Frame, i int) {
+	d := t.d
+	parts := t.parts(f)
+	ws := f.F32(t.b.Workspace)[i*d.wsPer : (i+1)*d.wsPer]
+	hdr := ws[:convWSHeader]
+	xp := ws[convWSHeader : convWSHeader+d.xpLen]
+	c := ws[convWSHeader+roundUp16(d.xpLen):]
+	n0, n1 := i*d.p.Batch/parts, (i+1)*d.p.Batch/parts
+	for n := n0; n < n1; n++ {
+		for g := 0; g < d.p.Group; g++ {
+			if bad, j := d.prologue(f, &t.b, xp, n, g); bad {
+				hdr[0], hdr[1] = 1, float32(n)
+				*(*int64)(unsafe.Pointer(&hdr[2])) = j
+				return
+			}
+			for k := range d.passes[g] {
+				d.runPass(f, &t.b, &d.passes[g][k], xp, c, n, g)
+			}
+		}
+	}
+}
+
+// prologue fills the padded copy xp with the input planes of image n,
+// group g. For SourceUnpool it reports an index outside its plane.
+func (d *DirectConv) prologue(f *Frame, b *DirectConvBuffers, xp []float32, n, g int) (bad bool, idx int64) {
+	p := &d.p
+	x := f.F32(b.X)
+	base := (n*p.CIn + g*d.cinG) * d.xPlane
+	x = x[base : base+d.cinG*d.xPlane]
+	clear(xp[d.dataLen:])
+	switch p.Source {
+	case SourceUnpool:
+		return d.unpoolInto(xp, x, f.I64(b.Indices)[base:base+d.cinG*d.xPlane], n, g)
+	case SourceUpsample:
+		fh, fw := d.h/d.xh, d.w/d.xw
+		if d.psy == 1 && d.psx == 1 {
+			for c := 0; c < d.cinG; c++ {
+				padUpsample(xp[c*d.planeQ:(c+1)*d.planeQ], x[c*d.xPlane:(c+1)*d.xPlane], d.xh, d.xw, fh, fw, d.hq, d.wq, d.ppt, d.ppl)
+			}
+			return false, 0
+		}
+		d.fillGeneric(xp, x, fh, fw)
+		return false, 0
+	}
+	if d.psy == 1 && d.psx == 1 {
+		for c := 0; c < d.cinG; c++ {
+			padPlane(xp[c*d.planeQ:(c+1)*d.planeQ], x[c*d.xPlane:(c+1)*d.xPlane], d.h, d.w, d.hq, d.wq, d.ppt, d.ppl)
+		}
+		return false, 0
+	}
+	if d.psx == 2 && d.psy <= 2 {
+		d.fillStride2(xp, x)
+		return false, 0
+	}
+	d.fillGeneric(xp, x, 1, 1)
+	return false, 0
+}
+
+// fillStride2 is fillGeneric for a plain source and column stride 2 (row
+// stride 1 or 2): every input row is split into its even and odd
+// elements, which land in the two column phases of its row phase.
+func (d *DirectConv) fillStride2(xp, x []float32) {
+	phases := d.psy * 2
+	for c := 0; c < d.cinG; c++ {
+		xc := x[c*d.inPlane : (c+1)*d.inPlane]
+		for a := 0; a < d.psy; a++ {
+			p0 := xp[(c*phases+a*2)*d.planeQ:][:d.planeQ]
+			p1 := xp[(c*phases+a*2+1)*d.planeQ:][:d.planeQ]
+			for i := 0; i < d.hq; i++ {
+				r0, r1 := p0[i*d.wq:(i+1)*d.wq], p1[i*d.wq:(i+1)*d.wq]
+				y := d.psy*i + a - d.ppt
+				if y < 0 || y >= d.h {
+					clear(r0)
+					clear(r1)
+					continue
+				}
+				src := xc[y*d.w : (y+1)*d.w]
+				// Column j of phase b holds logical column 2j+b-pl: the
+				// input columns from x0 (0 or 1) in steps of 2, from
+				// j0 = ceil((pl-b)/2) on.
+				rows := [2][]float32{r0, r1}
+				var dst [2][]float32 // even, odd destinations
+				ok := true
+				for b := 0; b < 2; b++ {
+					j0 := (d.ppl - b + 1) / 2
+					x0 := 2*j0 + b - d.ppl // 0 or 1
+					cnt := (d.w - x0 + 1) / 2
+					if j0+cnt > d.wq {
+						ok = false
+						break
+					}
+					clear(rows[b][:j0])
+					clear(rows[b][j0+cnt:])
+					dst[x0] = rows[b][j0 : j0+cnt]
+				}
+				if !ok || asm.SplitEvenOdd(dst[0], dst[1], src) != nil {
+					d.fillRow(rows, src)
+				}
+			}
+		}
+	}
+}
+
+// fillRow fills the two column phases of one row from src (generic).
+func (d *DirectConv) fillRow(rows [2][]float32, src []float32) {
+	for b, row := range rows {
+		for j := range row {
+			xx := 2*j + b - d.ppl
+			if xx < 0 || xx >= d.w {
+				row[j] = 0
+			} else {
+				row[j] = src[xx]
+			}
+		}
+	}
+}
+
+// fillGeneric fills every phase plane of xp from the logical input: x
+// upsampled by fh×fw (1×1: x itself), zero outside it.
+func (d *DirectConv) fillGeneric(xp, x []float32, fh, fw int) {
+	phases := d.psy * d.psx
+	for c := 0; c < d.cinG; c++ {
+		for a := 0; a < d.psy; a++ {
+			for b := 0; b < d.psx; b++ {
+				pq := xp[(c*phases+a*d.psx+b)*d.planeQ:][:d.planeQ]
+				for i := 0; i < d.hq; i++ {
+					row := pq[i*d.wq : (i+1)*d.wq]
+					y := d.psy*i + a - d.ppt
+					if y < 0 || y >= d.h {
+						clear(row)
+						continue
+					}
+					for j := range row {
+						xx := d.psx*j + b - d.ppl
+						if xx < 0 || xx >= d.w {
+							row[j] = 0
+						} else {
+							row[j] = x[c*d.xPlane+(y/fh)*d.xw+xx/fw]
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// padPlane copies an h×w plane into a zero hq×wq plane at (pt, pl).
+func padPlane(dst, src []float32, h, w, hq, wq, pt, pl int) {
+	lo := min(pt*wq+pl, len(dst))
+	clear(dst[:lo])
+	for y := 0; y < h; y++ {
+		r := (y+pt)*wq + pl
+		copy(dst[r:r+w], src[y*w:(y+1)*w])
+		end := min(r+w+wq-w, len(dst))
+		clear(dst[r+w : end])
+	}
+	clear(dst[min((h+pt)*wq+pl, len(dst)):])
+}
+
+// padUpsample writes the (h·fh)×(w·fw) nearest-neighbour upsampling of an
+// h×w plane into a zero hq×wq plane at (pt, pl).
+func padUpsample(dst, src []float32, h, w, fh, fw, hq, wq, pt, pl int) {
+	W := w * fw
+	lo := min(pt*wq+pl, len(dst))
+	clear(dst[:lo])
+	for y := 0; y < h*fh; y++ {
+		r := (y+pt)*wq + pl
+		row := dst[r : r+W]
+		if y%fh != 0 {
+			copy(row, dst[r-wq:r-wq+W])
+		} else {
+			asm.RepeatEach(row, src[(y/fh)*w:(y/fh+1)*w], fw) // sizes agree
+		}
+		end := min(r+W+wq-W, len(dst))
+		clear(dst[r+W : end])
+	}
+	clear(dst[min((h*fh+pt)*wq+pl, len(dst)):])
+}
+
+// unpoolInto scatters the pooled planes x of image n, group g, into the
+// zeroed padded copy at the positions their indices name.
+func (d *DirectConv) unpoolInto(xp, x []float32, idx []int64, n, g int) (bool, int64) {
+	clear(xp[:d.dataLen])
+	phases := d.psy * d.psx
+	for c := 0; c < d.cinG; c++ {
+		plane := int64((n*d.p.CIn + g*d.cinG + c) * d.inPlane) // index of the plane's first element
+		xs, is := x[c*d.xPlane:(c+1)*d.xPlane], idx[c*d.xPlane:(c+1)*d.xPlane]
+		if phases == 1 {
+			// Row and column by a multiplication with 1/w, corrected
+			// by one where the rounding of the product is off.
+			xc := xp[c*d.planeQ : (c+1)*d.planeQ]
+			inv, w, at := 1/float64(d.w), d.w, d.ppt*d.wq+d.ppl
+			for e, j := range is {
+				r := j - plane
+				if r < 0 || r >= int64(d.inPlane) {
+					return true, j
+				}
+				y := int(float64(r) * inv)
+				xx := int(r) - y*w
+				if xx < 0 {
+					y, xx = y-1, xx+w
+				} else if xx >= w {
+					y, xx = y+1, xx-w
+				}
+				xc[at+y*d.wq+xx] = xs[e]
+			}
+			continue
+		}
+		for e, j := range is {
+			r := j - plane
+			if r < 0 || r >= int64(d.inPlane) {
+				return true, j
+			}
+			y, xx := int(r)/d.w, int(r)%d.w
+			py, px := y+d.ppt, xx+d.ppl
+			ph := (py%d.psy)*d.psx + px%d.psx
+			xp[(c*phases+ph)*d.planeQ+(py/d.psy)*d.wq+px/d.psx] = xs[e]
+		}
+	}
+	return false, 0
+}
+
+// runPass computes one pass into c and stores it (or pools it) into the
+// outputs of image n, group g.
+func (d *DirectConv) runPass(f *Frame, b *DirectConvBuffers, ps *convPass, xp, c []float32, n, g int) {
+	p := &d.p
+	ldc := 1
+	if ps.g != nil {
+		ps.g.Run(c, xp) // sizes were checked when planned
+		ldc = ps.g.Ldc()
+		if d.post {
+			p.Act.Apply(c[:ps.g.CLen()])
+		}
+	} else {
+		// No tap reaches these outputs: they are act(bias).
+		for co := 0; co < d.coutG; co++ {
+			var v float32
+			if p.Bias != nil {
+				v = p.Bias[g*d.coutG+co]
+			}
+			c[co] = v
+		}
+		p.Act.Apply(c[:d.coutG])
+	}
+	if b.Out >= 0 {
+		out := f.F32(b.Out)
+		for co := 0; co < d.coutG; co++ {
+			o := out[(n*p.COut+g*d.coutG+co)*d.outPlane:][:d.outPlane]
+			if ps.g == nil {
+				v := c[co]
+				for t := 0; t < ps.rows; t++ {
+					dst := o[(ps.oy0+ps.sy*t)*d.wo+ps.ox0:]
+					for u := 0; u < ps.cols; u++ {
+						dst[ps.sx*u] = v
+					}
+				}
+				continue
+			}
+			cr := c[co*ldc:]
+			for t := 0; t < ps.rows; t++ {
+				src := cr[t*d.wq : t*d.wq+ps.cols]
+				dst := o[(ps.oy0+ps.sy*t)*d.wo+ps.ox0:]
+				if ps.sx == 1 {
+					copy(dst[:ps.cols], src)
+					continue
+				}
+				for u, v := range src {
+					dst[ps.sx*u] = v
+				}
+			}
+		}
+	}
+	if b.PoolOut >= 0 {
+		d.pool(f, b, c, ldc, n, g)
+	}
+}
+
+// pool computes the fused 2×2, stride-2 max pool of the conv output held
+// in c (rows ldc apart, columns in the padded pitch wq), as asm.MaxPool
+// does: a NaN wins (the first one), ties go to the first position in
+// row-major window order.
+func (d *DirectConv) pool(f *Frame, b *DirectConvBuffers, c []float32, ldc, n, g int) {
+	p := &d.p
+	out := f.F32(b.PoolOut)
+	var idx []int64
+	if b.PoolIndices >= 0 {
+		idx = f.I64(b.PoolIndices)
+	}
+	ph, pw := d.poolH, d.poolW
+	for co := 0; co < d.coutG; co++ {
+		ch := n*p.COut + g*d.coutG + co
+		o := out[ch*ph*pw:][:ph*pw]
+		var ix []int64
+		if idx != nil {
+			ix = idx[ch*ph*pw:][:ph*pw]
+		}
+		cr := c[co*ldc:]
+		if d.oneD {
+			pool1D(o, ix, cr, int64(ch*d.outPlane))
+			continue
+		}
+		// The planned sizes fit, so this cannot fail.
+		asm.MaxPool2x2(o, ix, cr, d.wq, ph, pw, int64(ch*d.outPlane), d.wo)
+	}
+}
+
+// pool1D is the 1-D fused pooling: out[j] = max(x[2j], x[2j+1]) with
+// MaxPool's rules (a NaN wins, ties go to the first).
+func pool1D(out []float32, idx []int64, x []float32, base int64) {
+	for j := range out {
+		m, mi := x[2*j], 2*j
+		if v := x[2*j+1]; v > m || (v != v && m == m) {
+			m, mi = v, 2*j+1
+		}
+		out[j] = m
+		if idx != nil {
+			idx[j] = base + int64(mi)
+		}
+	}
+}
