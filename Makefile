@@ -43,7 +43,7 @@ test-purego:
 # The NEON kernels under user-mode emulation.
 test-arm64:
 	@command -v qemu-aarch64 >/dev/null || { echo "qemu-aarch64 missing: apt-get install qemu-user"; exit 1; }
-	GOARCH=arm64 CGO_ENABLED=0 $(GO) test -count=1 -exec qemu-aarch64 ./asm/...
+	GOARCH=arm64 CGO_ENABLED=0 $(GO) test -count=1 -short -exec qemu-aarch64 ./asm/...
 
 test-tools:
 	node --test tools/ort/
