@@ -246,7 +246,7 @@ func run(outPath string, rounds int, chunk time.Duration, filter string) error {
 			wide    bool
 			threads int
 		}{{"avx2 1 core", false, 1}, {"avx512 1 core", true, 1}, {"avx2 2 cores", false, 2}, {"avx512 2 cores", true, 2}} {
-			rep, err := lat.call(request{Op: "peak", Wide: pk.wide, Threads: pk.threads, DurMS: 50})
+			rep, err := lat.call(request{Op: "peak", Wide: pk.wide, Threads: pk.threads, DurMS: 100})
 			if err != nil {
 				return err
 			}
