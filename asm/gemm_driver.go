@@ -217,6 +217,14 @@ const gemmDirectRows = 256
 // gemmDirectB is the largest B (in floats) read in place by any m.
 const gemmDirectB = 32 << 10
 
+// budget returns the bound on the floats of B packed at once.
+func (kt *gemmKernels) budget() int {
+	if kt.packBudget > 0 {
+		return kt.packBudget
+	}
+	return gemmPackBudget
+}
+
 // gemmPackBudget bounds the packed copy of B a call makes (in floats):
 // wider products are computed in column blocks that each fit.
 const gemmPackBudget = 8 << 20
@@ -243,8 +251,8 @@ func (j *gemmJob) plan(maxT, minFlops int) {
 
 	// Column blocks: all of n when its packed B fits the budget.
 	ncb := n
-	if j.pb == nil && !j.direct && k*n > gemmPackBudget {
-		ncb = max(gemmPackBudget/k/NR, 1) * NR
+	if budget := kt.budget(); j.pb == nil && !j.direct && k*n > budget {
+		ncb = max(budget/k/NR, 1) * NR
 	}
 	panels := (min(ncb, n) + NR - 1) / NR
 	// Work units: about four per thread so that a late helper still
@@ -293,8 +301,8 @@ func (g *Gemm) work(def int) int {
 func (j *gemmJob) runBlocked() {
 	n, NR := j.n, j.kt.nr
 	ncb := n
-	if j.pb == nil && !j.direct && j.k*n > gemmPackBudget {
-		ncb = max(gemmPackBudget/j.k/NR, 1) * NR
+	if budget := j.kt.budget(); j.pb == nil && !j.direct && j.k*n > budget {
+		ncb = max(budget/j.k/NR, 1) * NR
 	}
 	for j.jc0 = 0; j.jc0 < n; j.jc0 += ncb {
 		j.jc1 = min(n, j.jc0+ncb)

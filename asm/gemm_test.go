@@ -270,9 +270,11 @@ func testGemms(t testing.TB, threads int) []*Gemm {
 				gs = append(gs, &Gemm{vs: []*gemmKernels{v}, threads: threads})
 			}
 		}
-		// The default variant with B always packed.
+		// The default variant with B always packed, a column block of at
+		// most 3 panels at a time.
 		kt := *gemmVariants(tier)[0]
 		kt.directRows = -1
+		kt.packBudget = 3 * kt.nr
 		gs = append(gs, &Gemm{vs: []*gemmKernels{&kt}, threads: threads})
 	}
 	return gs
