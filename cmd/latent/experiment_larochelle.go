@@ -68,6 +68,8 @@ type larochelleOpts struct {
 	results    string
 	cache      string
 	quiet      bool
+	tied       bool
+	report     bool
 	commandFmt string
 }
 
@@ -98,6 +100,8 @@ func defineLarochelle(fs *flag.FlagSet) func(ctx context.Context, stdout, stderr
 	fs.StringVar(&o.results, "results", "", "directory of per-run result files; finished runs found there are not run again")
 	fs.StringVar(&o.cache, "cache", "", "directory for pre-trained stacks (default: a latent directory in the user cache)")
 	fs.BoolVar(&o.quiet, "quiet", false, "no per-epoch progress")
+	fs.BoolVar(&o.tied, "tied", false, "ae/dae: tie each greedy module's decoder to its encoder")
+	fs.BoolVar(&o.report, "report", false, "run nothing: print the table from every result in --results for this --data and --pretrain")
 	return func(ctx context.Context, stdout, stderr io.Writer) error {
 		var err error
 		o.pretrain = *pretrain
@@ -149,6 +153,17 @@ func defineLarochelle(fs *flag.FlagSet) func(ctx context.Context, stdout, stderr
 			}
 		}
 		o.commandFmt = larochelleCommand(&o)
+		if o.report {
+			if o.results == "" {
+				return usagef("--report needs --results DIR")
+			}
+			runs, err := readLarochelleResults(o.results, o.data.spec, o.pretrain, o.depths)
+			if err != nil {
+				return err
+			}
+			printLarochelle(stdout, &o, runs)
+			return nil
+		}
 		d, err := loadData(ctx, o.data, stderr)
 		if err != nil {
 			return err
@@ -181,6 +196,71 @@ func larochelleCommand(o *larochelleOpts) string {
 	return fmt.Sprintf("latent experiment larochelle --data %s --pretrain %s", o.data.spec, o.pretrain)
 }
 
+// command returns the command line that reruns one fine-tuning run.
+func (o *larochelleOpts) command(depth int, preLR float64, noise string, ftLR float64) string {
+	c := fmt.Sprintf("%s --depths %d --width %d", o.commandFmt, depth, o.width)
+	if o.pretrain != "none" {
+		c += fmt.Sprintf(" --pre-epochs %d --pre-batch %d --pre-opt %s --pre-lr %g", o.preEpochs, o.preBatch, o.preOpt, preLR)
+		if o.preOpt == "sgd" {
+			c += fmt.Sprintf(" --pre-momentum %g", o.preMom)
+		}
+		if o.pretrain == "rbm" {
+			c += fmt.Sprintf(" --k %d", o.k)
+		}
+		if noise != "" {
+			c += " --noise " + noise
+		}
+		if o.tied && o.pretrain != "rbm" {
+			c += " --tied"
+		}
+	}
+	c += fmt.Sprintf(" --ft-opt %s --ft-lr %g", o.ftOpt, ftLR)
+	if o.ftOpt == "sgd" {
+		c += fmt.Sprintf(" --ft-momentum %g", o.ftMom)
+	}
+	if o.wd > 0 {
+		c += fmt.Sprintf(" --weight-decay %g", o.wd)
+	}
+	return c + fmt.Sprintf(" --batch %d --epochs %d --patience %d --seed %d", o.batch, o.epochs, o.patience, o.seed)
+}
+
+// readLarochelleResults reads every result file in dir for the data set
+// and pre-training, at the given depths.
+func readLarochelleResults(dir, data, pretrain string, depths []int) ([]*larochelleRun, error) {
+	files, err := filepath.Glob(filepath.Join(dir, fmt.Sprintf("%s-%s-d*.json", data, pretrain)))
+	if err != nil {
+		return nil, err
+	}
+	want := map[int]bool{}
+	for _, dp := range depths {
+		want[dp] = true
+	}
+	var runs []*larochelleRun
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		r := &larochelleRun{}
+		if err := json.Unmarshal(b, r); err != nil {
+			return nil, fmt.Errorf("%s: %w", f, err)
+		}
+		if r.Data == data && r.Pretrain == pretrain && want[r.Depth] {
+			runs = append(runs, r)
+		}
+	}
+	if len(runs) == 0 {
+		return nil, fmt.Errorf("no %s results for %s in %s", pretrain, data, dir)
+	}
+	sort.SliceStable(runs, func(i, j int) bool {
+		if runs[i].Depth != runs[j].Depth {
+			return runs[i].Depth < runs[j].Depth
+		}
+		return runs[i].Pre+runs[i].FT < runs[j].Pre+runs[j].FT
+	})
+	return runs, nil
+}
+
 // preDesc describes a pre-training configuration.
 func (o *larochelleOpts) preDesc(lr float64, noise string) string {
 	if o.pretrain == "none" {
@@ -198,6 +278,9 @@ func (o *larochelleOpts) preDesc(lr float64, noise string) string {
 	}
 	if noise != "" {
 		s += " noise " + noise
+	}
+	if o.tied && o.pretrain != "rbm" {
+		s += " tied"
 	}
 	return s
 }
@@ -268,11 +351,7 @@ func larochelleGrid(ctx context.Context, o *larochelleOpts, d *data, preLR float
 				if err := larochelleFinetune(ctx, o, d, st, ftLR, r, log); err != nil {
 					return nil, err
 				}
-				r.Command = fmt.Sprintf("%s --depths %d --width %d --pre-epochs %d --pre-lr %g --ft-lr %g --epochs %d --patience %d --seed %d",
-					o.commandFmt, depth, o.width, o.preEpochs, preLR, ftLR, o.epochs, o.patience, o.seed)
-				if noise != "" {
-					r.Command += " --noise " + noise
-				}
+				r.Command = o.command(depth, preLR, noise, ftLR)
 				if path != "" {
 					if err := writeJSONFile(path, r); err != nil {
 						return nil, err
@@ -324,7 +403,7 @@ func larochelleStack(ctx context.Context, o *larochelleOpts, d *data, lr float64
 			return st, sec, nil
 		}
 	}
-	pc := train.PretrainConfig{Sizes: []int{d.train.Dim}, Hidden: train.Sigmoid, K: o.k, Seed: o.seed}
+	pc := train.PretrainConfig{Sizes: []int{d.train.Dim}, Hidden: train.Sigmoid, K: o.k, Seed: o.seed, Tied: o.tied}
 	for l := 0; l < depth; l++ {
 		pc.Sizes = append(pc.Sizes, o.width)
 	}
