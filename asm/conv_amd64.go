@@ -32,7 +32,8 @@ func archMove(t Tier) *moveKernels {
 	if t == AVX512 {
 		return &moveKernels{
 			maxPool2x2: maxPool2x2AVX512, maxPool2x2Idx: maxPool2x2IdxAVX512,
-			dup2: dup2AVX512, deinterleave2: deinterleave2AVX512,
+			dup2: dup2AVX512, padRows: padRowsAVX512, splitRows: splitRowsAVX512,
+			interleaveRows: interleaveRowsAVX512,
 		}
 	}
 	return nil

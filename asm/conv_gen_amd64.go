@@ -52,9 +52,19 @@ func maxPool2x2IdxAVX512(n int, x *float32, ld int, dst *float32, idx *int64, ba
 // dup2AVX512 is the AVX-512 twin of dup2Generic.
 //
 //go:noescape
-func dup2AVX512(n int, src *float32, dst *float32)
+func dup2AVX512(rows int, n int, src *float32, lds int, dst *float32, ldd int, gap int)
 
-// deinterleave2AVX512 is the AVX-512 twin of deinterleave2Generic.
+// padRowsAVX512 is the AVX-512 twin of padRowsGeneric.
 //
 //go:noescape
-func deinterleave2AVX512(ne int, no int, src *float32, even *float32, odd *float32)
+func padRowsAVX512(rows int, w int, src *float32, lds int, dst *float32, ldd int, gap int)
+
+// splitRowsAVX512 is the AVX-512 twin of splitRowsGeneric.
+//
+//go:noescape
+func splitRowsAVX512(rows int, ne int, no int, src *float32, lds int, even *float32, odd *float32, ldd int, gape int, gapo int)
+
+// interleaveRowsAVX512 is the AVX-512 twin of interleaveRowsGeneric.
+//
+//go:noescape
+func interleaveRowsAVX512(rows int, ne int, no int, even *float32, lde int, odd *float32, ldo int, dst *float32, ldd int)

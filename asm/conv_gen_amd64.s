@@ -2738,50 +2738,90 @@ maxPool2x2IdxAVX512_done:
 	VZEROUPPER
 	RET
 
-// func dup2AVX512(n int, src *float32, dst *float32)
+// func dup2AVX512(rows int, n int, src *float32, lds int, dst *float32, ldd int, gap int)
 // Requires: AVX, AVX512BW, AVX512F, BMI2, CMOV
-TEXT ·dup2AVX512(SB), NOSPLIT, $0-24
-	MOVQ      n+0(FP), CX
-	MOVQ      src+8(FP), SI
-	MOVQ      dst+16(FP), DI
-	VMOVDQU32 convDupLo<>+0(SB), Z31
-	VMOVDQU32 convDupHi<>+0(SB), Z30
+TEXT ·dup2AVX512(SB), NOSPLIT, $0-56
+	MOVQ      rows+0(FP), CX
+	MOVQ      src+16(FP), R10
+	MOVQ      dst+32(FP), R11
+	VPXORD    Z31, Z31, Z31
+	VMOVDQU32 convDupLo<>+0(SB), Z30
+	VMOVDQU32 convDupHi<>+0(SB), Z29
+
+dup2AVX512_row:
+	TESTQ CX, CX
+	JLE   dup2AVX512_done
+	MOVQ  R10, SI
+	MOVQ  R11, DI
+	MOVQ  n+8(FP), DX
 
 dup2AVX512_loop:
-	TESTQ     CX, CX
-	JLE       dup2AVX512_done
-	MOVQ      CX, R9
-	XORL      BX, BX
-	CMPQ      R9, BX
-	CMOVQLT   BX, R9
-	MOVL      $0x00000020, BX
-	CMPQ      R9, BX
-	CMOVQGT   BX, R9
-	MOVL      $0xffffffff, BX
-	BZHIL     R9, BX, BX
-	KMOVD     BX, K1
-	MOVQ      CX, AX
-	SHLQ      $0x01, AX
-	MOVQ      AX, R9
-	XORL      BX, BX
-	CMPQ      R9, BX
-	CMOVQLT   BX, R9
-	MOVL      $0x00000020, BX
-	CMPQ      R9, BX
-	CMOVQGT   BX, R9
-	MOVL      $0xffffffff, BX
-	BZHIL     R9, BX, BX
-	KMOVD     BX, K2
+	TESTQ     DX, DX
+	JLE       dup2AVX512_rowend
+	MOVQ      DX, R9
+	XORL      AX, AX
+	CMPQ      R9, AX
+	CMOVQLT   AX, R9
+	MOVL      $0x00000020, AX
+	CMPQ      R9, AX
+	CMOVQGT   AX, R9
+	MOVL      $0xffffffff, AX
+	BZHIL     R9, AX, AX
+	KMOVD     AX, K1
+	MOVQ      DX, BX
+	SHLQ      $0x01, BX
+	MOVQ      BX, R9
+	XORL      AX, AX
+	CMPQ      R9, AX
+	CMOVQLT   AX, R9
+	MOVL      $0x00000020, AX
+	CMPQ      R9, AX
+	CMOVQGT   AX, R9
+	MOVL      $0xffffffff, AX
+	BZHIL     R9, AX, AX
+	KMOVD     AX, K2
 	KSHIFTRD  $0x10, K2, K3
 	VMOVUPS.Z (SI), K1, Z0
-	VPERMPS   Z0, Z31, Z1
-	VPERMPS   Z0, Z30, Z2
+	VPERMPS   Z0, Z30, Z1
+	VPERMPS   Z0, Z29, Z2
 	VMOVUPS   Z1, K2, (DI)
 	VMOVUPS   Z2, K3, 64(DI)
 	ADDQ      $0x00000040, SI
 	ADDQ      $0x00000080, DI
-	SUBQ      $0x10, CX
+	SUBQ      $0x10, DX
 	JMP       dup2AVX512_loop
+
+dup2AVX512_rowend:
+	DECQ CX
+	JZ   dup2AVX512_done
+	MOVQ n+8(FP), AX
+	LEAQ (R11)(AX*8), DI
+	MOVQ gap+48(FP), BX
+
+dup2AVX512_zero:
+	TESTQ   BX, BX
+	JLE     dup2AVX512_zero_end
+	MOVQ    BX, R9
+	XORL    AX, AX
+	CMPQ    R9, AX
+	CMOVQLT AX, R9
+	MOVL    $0x00000020, AX
+	CMPQ    R9, AX
+	CMOVQGT AX, R9
+	MOVL    $0xffffffff, AX
+	BZHIL   R9, AX, AX
+	KMOVD   AX, K1
+	VMOVUPS Z31, K1, (DI)
+	ADDQ    $0x00000040, DI
+	SUBQ    $0x10, BX
+	JMP     dup2AVX512_zero
+
+dup2AVX512_zero_end:
+	MOVQ lds+24(FP), AX
+	LEAQ (R10)(AX*4), R10
+	MOVQ ldd+40(FP), AX
+	LEAQ (R11)(AX*4), R11
+	JMP  dup2AVX512_row
 
 dup2AVX512_done:
 	VZEROUPPER
@@ -2823,70 +2863,322 @@ DATA convDupHi<>+56(SB)/4, $0x0000000f
 DATA convDupHi<>+60(SB)/4, $0x0000000f
 GLOBL convDupHi<>(SB), RODATA|NOPTR, $64
 
-// func deinterleave2AVX512(ne int, no int, src *float32, even *float32, odd *float32)
+// func padRowsAVX512(rows int, w int, src *float32, lds int, dst *float32, ldd int, gap int)
 // Requires: AVX, AVX512BW, AVX512F, BMI2, CMOV
-TEXT ·deinterleave2AVX512(SB), NOSPLIT, $0-40
-	MOVQ      ne+0(FP), CX
-	MOVQ      no+8(FP), DX
-	MOVQ      src+16(FP), SI
-	MOVQ      even+24(FP), DI
-	MOVQ      odd+32(FP), R8
-	VMOVDQU32 convEven<>+0(SB), Z31
-	VMOVDQU32 convOdd<>+0(SB), Z30
+TEXT ·padRowsAVX512(SB), NOSPLIT, $0-56
+	MOVQ   rows+0(FP), CX
+	MOVQ   src+16(FP), R10
+	MOVQ   dst+32(FP), R11
+	VPXORD Z31, Z31, Z31
 
-deinterleave2AVX512_loop:
-	TESTQ     CX, CX
-	JLE       deinterleave2AVX512_done
-	LEAQ      (CX)(DX*1), AX
-	MOVQ      AX, R9
-	XORL      BX, BX
-	CMPQ      R9, BX
-	CMOVQLT   BX, R9
-	MOVL      $0x00000020, BX
-	CMPQ      R9, BX
-	CMOVQGT   BX, R9
-	MOVL      $0xffffffff, BX
-	BZHIL     R9, BX, BX
-	KMOVD     BX, K1
-	KSHIFTRD  $0x10, K1, K2
-	MOVQ      CX, R9
-	XORL      BX, BX
-	CMPQ      R9, BX
-	CMOVQLT   BX, R9
-	MOVL      $0x00000020, BX
-	CMPQ      R9, BX
-	CMOVQGT   BX, R9
-	MOVL      $0xffffffff, BX
-	BZHIL     R9, BX, BX
-	KMOVD     BX, K3
-	XORL      AX, AX
+padRowsAVX512_row:
+	TESTQ CX, CX
+	JLE   padRowsAVX512_done
+	MOVQ  R10, SI
+	MOVQ  R11, DI
+	MOVQ  w+8(FP), DX
+
+padRowsAVX512_copy:
 	TESTQ     DX, DX
-	CMOVQGT   DX, AX
-	MOVQ      AX, R9
-	XORL      BX, BX
-	CMPQ      R9, BX
-	CMOVQLT   BX, R9
-	MOVL      $0x00000020, BX
-	CMPQ      R9, BX
-	CMOVQGT   BX, R9
-	MOVL      $0xffffffff, BX
-	BZHIL     R9, BX, BX
-	KMOVD     BX, K4
+	JLE       padRowsAVX512_copy_end
+	MOVQ      DX, R9
+	XORL      AX, AX
+	CMPQ      R9, AX
+	CMOVQLT   AX, R9
+	MOVL      $0x00000020, AX
+	CMPQ      R9, AX
+	CMOVQGT   AX, R9
+	MOVL      $0xffffffff, AX
+	BZHIL     R9, AX, AX
+	KMOVD     AX, K1
+	VMOVUPS.Z (SI), K1, Z0
+	VMOVUPS   Z0, K1, (DI)
+	ADDQ      $0x00000040, SI
+	ADDQ      $0x00000040, DI
+	SUBQ      $0x10, DX
+	JMP       padRowsAVX512_copy
+
+padRowsAVX512_copy_end:
+	DECQ CX
+	JZ   padRowsAVX512_done
+	MOVQ w+8(FP), AX
+	LEAQ (R11)(AX*4), DI
+	MOVQ gap+48(FP), DX
+
+padRowsAVX512_zero:
+	TESTQ   DX, DX
+	JLE     padRowsAVX512_zero_end
+	MOVQ    DX, R9
+	XORL    AX, AX
+	CMPQ    R9, AX
+	CMOVQLT AX, R9
+	MOVL    $0x00000020, AX
+	CMPQ    R9, AX
+	CMOVQGT AX, R9
+	MOVL    $0xffffffff, AX
+	BZHIL   R9, AX, AX
+	KMOVD   AX, K1
+	VMOVUPS Z31, K1, (DI)
+	ADDQ    $0x00000040, DI
+	SUBQ    $0x10, DX
+	JMP     padRowsAVX512_zero
+
+padRowsAVX512_zero_end:
+	MOVQ lds+24(FP), AX
+	LEAQ (R10)(AX*4), R10
+	MOVQ ldd+40(FP), AX
+	LEAQ (R11)(AX*4), R11
+	JMP  padRowsAVX512_row
+
+padRowsAVX512_done:
+	VZEROUPPER
+	RET
+
+// func splitRowsAVX512(rows int, ne int, no int, src *float32, lds int, even *float32, odd *float32, ldd int, gape int, gapo int)
+// Requires: AVX, AVX512BW, AVX512F, BMI2, CMOV
+TEXT ·splitRowsAVX512(SB), NOSPLIT, $0-80
+	MOVQ      rows+0(FP), CX
+	MOVQ      src+24(FP), R10
+	MOVQ      even+40(FP), R11
+	MOVQ      odd+48(FP), R13
+	VPXORD    Z31, Z31, Z31
+	VMOVDQU32 convEven<>+0(SB), Z30
+	VMOVDQU32 convOdd<>+0(SB), Z29
+
+splitRowsAVX512_row:
+	TESTQ CX, CX
+	JLE   splitRowsAVX512_done
+	MOVQ  R10, SI
+	MOVQ  R11, DI
+	MOVQ  R13, R8
+	MOVQ  ne+8(FP), DX
+	MOVQ  no+16(FP), R12
+
+splitRowsAVX512_chunk:
+	TESTQ     DX, DX
+	JLE       splitRowsAVX512_chunkend
+	LEAQ      (DX)(R12*1), BX
+	MOVQ      BX, R9
+	XORL      AX, AX
+	CMPQ      R9, AX
+	CMOVQLT   AX, R9
+	MOVL      $0x00000020, AX
+	CMPQ      R9, AX
+	CMOVQGT   AX, R9
+	MOVL      $0xffffffff, AX
+	BZHIL     R9, AX, AX
+	KMOVD     AX, K1
+	KSHIFTRD  $0x10, K1, K2
+	MOVQ      DX, R9
+	XORL      AX, AX
+	CMPQ      R9, AX
+	CMOVQLT   AX, R9
+	MOVL      $0x00000020, AX
+	CMPQ      R9, AX
+	CMOVQGT   AX, R9
+	MOVL      $0xffffffff, AX
+	BZHIL     R9, AX, AX
+	KMOVD     AX, K3
+	MOVQ      R12, R9
+	XORL      AX, AX
+	CMPQ      R9, AX
+	CMOVQLT   AX, R9
+	MOVL      $0x00000020, AX
+	CMPQ      R9, AX
+	CMOVQGT   AX, R9
+	MOVL      $0xffffffff, AX
+	BZHIL     R9, AX, AX
+	KMOVD     AX, K4
 	VMOVUPS.Z (SI), K1, Z0
 	VMOVUPS.Z 64(SI), K2, Z1
 	VMOVAPS   Z0, Z2
-	VPERMT2PS Z1, Z31, Z2
+	VPERMT2PS Z1, Z30, Z2
 	VMOVAPS   Z0, Z3
-	VPERMT2PS Z1, Z30, Z3
+	VPERMT2PS Z1, Z29, Z3
 	VMOVUPS   Z2, K3, (DI)
 	VMOVUPS   Z3, K4, (R8)
 	ADDQ      $0x00000080, SI
 	ADDQ      $0x00000040, DI
 	ADDQ      $0x00000040, R8
-	SUBQ      $0x10, CX
 	SUBQ      $0x10, DX
-	JMP       deinterleave2AVX512_loop
+	SUBQ      $0x10, R12
+	JMP       splitRowsAVX512_chunk
 
-deinterleave2AVX512_done:
+splitRowsAVX512_chunkend:
+	DECQ CX
+	JZ   splitRowsAVX512_done
+	MOVQ ne+8(FP), AX
+	LEAQ (R11)(AX*4), DI
+	MOVQ gape+64(FP), BX
+
+splitRowsAVX512_zeroe:
+	TESTQ   BX, BX
+	JLE     splitRowsAVX512_zeroe_end
+	MOVQ    BX, R9
+	XORL    AX, AX
+	CMPQ    R9, AX
+	CMOVQLT AX, R9
+	MOVL    $0x00000020, AX
+	CMPQ    R9, AX
+	CMOVQGT AX, R9
+	MOVL    $0xffffffff, AX
+	BZHIL   R9, AX, AX
+	KMOVD   AX, K1
+	VMOVUPS Z31, K1, (DI)
+	ADDQ    $0x00000040, DI
+	SUBQ    $0x10, BX
+	JMP     splitRowsAVX512_zeroe
+
+splitRowsAVX512_zeroe_end:
+	MOVQ no+16(FP), AX
+	LEAQ (R13)(AX*4), R8
+	MOVQ gapo+72(FP), BX
+
+splitRowsAVX512_zeroo:
+	TESTQ   BX, BX
+	JLE     splitRowsAVX512_zeroo_end
+	MOVQ    BX, R9
+	XORL    AX, AX
+	CMPQ    R9, AX
+	CMOVQLT AX, R9
+	MOVL    $0x00000020, AX
+	CMPQ    R9, AX
+	CMOVQGT AX, R9
+	MOVL    $0xffffffff, AX
+	BZHIL   R9, AX, AX
+	KMOVD   AX, K1
+	VMOVUPS Z31, K1, (R8)
+	ADDQ    $0x00000040, R8
+	SUBQ    $0x10, BX
+	JMP     splitRowsAVX512_zeroo
+
+splitRowsAVX512_zeroo_end:
+	MOVQ lds+32(FP), AX
+	LEAQ (R10)(AX*4), R10
+	MOVQ ldd+56(FP), AX
+	LEAQ (R11)(AX*4), R11
+	LEAQ (R13)(AX*4), R13
+	JMP  splitRowsAVX512_row
+
+splitRowsAVX512_done:
 	VZEROUPPER
 	RET
+
+// func interleaveRowsAVX512(rows int, ne int, no int, even *float32, lde int, odd *float32, ldo int, dst *float32, ldd int)
+// Requires: AVX, AVX512BW, AVX512F, BMI2, CMOV
+TEXT ·interleaveRowsAVX512(SB), NOSPLIT, $0-72
+	MOVQ      rows+0(FP), CX
+	MOVQ      dst+56(FP), R10
+	MOVQ      even+24(FP), R11
+	MOVQ      odd+40(FP), R13
+	VMOVDQU32 convZipLo<>+0(SB), Z30
+	VMOVDQU32 convZipHi<>+0(SB), Z29
+
+interleaveRowsAVX512_row:
+	TESTQ CX, CX
+	JLE   interleaveRowsAVX512_done
+	MOVQ  R10, SI
+	MOVQ  R11, DI
+	MOVQ  R13, R8
+	MOVQ  ne+8(FP), DX
+	MOVQ  no+16(FP), R12
+
+interleaveRowsAVX512_chunk:
+	TESTQ     DX, DX
+	JLE       interleaveRowsAVX512_chunkend
+	MOVQ      DX, R9
+	XORL      AX, AX
+	CMPQ      R9, AX
+	CMOVQLT   AX, R9
+	MOVL      $0x00000020, AX
+	CMPQ      R9, AX
+	CMOVQGT   AX, R9
+	MOVL      $0xffffffff, AX
+	BZHIL     R9, AX, AX
+	KMOVD     AX, K3
+	MOVQ      R12, R9
+	XORL      AX, AX
+	CMPQ      R9, AX
+	CMOVQLT   AX, R9
+	MOVL      $0x00000020, AX
+	CMPQ      R9, AX
+	CMOVQGT   AX, R9
+	MOVL      $0xffffffff, AX
+	BZHIL     R9, AX, AX
+	KMOVD     AX, K4
+	LEAQ      (DX)(R12*1), BX
+	MOVQ      BX, R9
+	XORL      AX, AX
+	CMPQ      R9, AX
+	CMOVQLT   AX, R9
+	MOVL      $0x00000020, AX
+	CMPQ      R9, AX
+	CMOVQGT   AX, R9
+	MOVL      $0xffffffff, AX
+	BZHIL     R9, AX, AX
+	KMOVD     AX, K1
+	KSHIFTRD  $0x10, K1, K2
+	VMOVUPS.Z (DI), K3, Z0
+	VMOVUPS.Z (R8), K4, Z1
+	VMOVAPS   Z0, Z2
+	VPERMT2PS Z1, Z30, Z2
+	VMOVAPS   Z0, Z3
+	VPERMT2PS Z1, Z29, Z3
+	VMOVUPS   Z2, K1, (SI)
+	VMOVUPS   Z3, K2, 64(SI)
+	ADDQ      $0x00000080, SI
+	ADDQ      $0x00000040, DI
+	ADDQ      $0x00000040, R8
+	SUBQ      $0x10, DX
+	SUBQ      $0x10, R12
+	JMP       interleaveRowsAVX512_chunk
+
+interleaveRowsAVX512_chunkend:
+	DECQ CX
+	MOVQ ldd+64(FP), AX
+	LEAQ (R10)(AX*4), R10
+	MOVQ lde+32(FP), AX
+	LEAQ (R11)(AX*4), R11
+	MOVQ ldo+48(FP), AX
+	LEAQ (R13)(AX*4), R13
+	JMP  interleaveRowsAVX512_row
+
+interleaveRowsAVX512_done:
+	VZEROUPPER
+	RET
+
+DATA convZipLo<>+0(SB)/4, $0x00000000
+DATA convZipLo<>+4(SB)/4, $0x00000010
+DATA convZipLo<>+8(SB)/4, $0x00000001
+DATA convZipLo<>+12(SB)/4, $0x00000011
+DATA convZipLo<>+16(SB)/4, $0x00000002
+DATA convZipLo<>+20(SB)/4, $0x00000012
+DATA convZipLo<>+24(SB)/4, $0x00000003
+DATA convZipLo<>+28(SB)/4, $0x00000013
+DATA convZipLo<>+32(SB)/4, $0x00000004
+DATA convZipLo<>+36(SB)/4, $0x00000014
+DATA convZipLo<>+40(SB)/4, $0x00000005
+DATA convZipLo<>+44(SB)/4, $0x00000015
+DATA convZipLo<>+48(SB)/4, $0x00000006
+DATA convZipLo<>+52(SB)/4, $0x00000016
+DATA convZipLo<>+56(SB)/4, $0x00000007
+DATA convZipLo<>+60(SB)/4, $0x00000017
+GLOBL convZipLo<>(SB), RODATA|NOPTR, $64
+
+DATA convZipHi<>+0(SB)/4, $0x00000008
+DATA convZipHi<>+4(SB)/4, $0x00000018
+DATA convZipHi<>+8(SB)/4, $0x00000009
+DATA convZipHi<>+12(SB)/4, $0x00000019
+DATA convZipHi<>+16(SB)/4, $0x0000000a
+DATA convZipHi<>+20(SB)/4, $0x0000001a
+DATA convZipHi<>+24(SB)/4, $0x0000000b
+DATA convZipHi<>+28(SB)/4, $0x0000001b
+DATA convZipHi<>+32(SB)/4, $0x0000000c
+DATA convZipHi<>+36(SB)/4, $0x0000001c
+DATA convZipHi<>+40(SB)/4, $0x0000000d
+DATA convZipHi<>+44(SB)/4, $0x0000001d
+DATA convZipHi<>+48(SB)/4, $0x0000000e
+DATA convZipHi<>+52(SB)/4, $0x0000001e
+DATA convZipHi<>+56(SB)/4, $0x0000000f
+DATA convZipHi<>+60(SB)/4, $0x0000001f
+GLOBL convZipHi<>(SB), RODATA|NOPTR, $64

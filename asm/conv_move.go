@@ -5,10 +5,12 @@ import "fmt"
 // moveKernels are one tier's data-movement kernels for convolution
 // regions; nil entries use the generic twins.
 type moveKernels struct {
-	maxPool2x2    func(n int, x *float32, ld int, dst *float32)
-	maxPool2x2Idx func(n int, x *float32, ld int, dst *float32, idx *int64, base int64, w int)
-	dup2          func(n int, src, dst *float32)
-	deinterleave2 func(ne, no int, src, even, odd *float32)
+	maxPool2x2     func(n int, x *float32, ld int, dst *float32)
+	maxPool2x2Idx  func(n int, x *float32, ld int, dst *float32, idx *int64, base int64, w int)
+	dup2           func(rows, n int, src *float32, lds int, dst *float32, ldd, gap int)
+	padRows        func(rows, w int, src *float32, lds int, dst *float32, ldd, gap int)
+	splitRows      func(rows, ne, no int, src *float32, lds int, even, odd *float32, ldd, gape, gapo int)
+	interleaveRows func(rows, ne, no int, even *float32, lde int, odd *float32, ldo int, dst *float32, ldd int)
 }
 
 // moveFor returns tier t's data-movement kernels.
@@ -85,26 +87,17 @@ func maxPool2x2Generic(n int, x []float32, ld int, dst []float32, idx []int64, b
 // RepeatEach sets dst[i·f+k] = src[i] for k < f: one row of a
 // nearest-neighbour upsampling by f. len(dst) must be f·len(src).
 func RepeatEach(dst, src []float32, f int) error {
-	return repeatEachWith(activeMove, dst, src, f)
-}
-
-func repeatEachWith(k *moveKernels, dst, src []float32, f int) error {
 	if f < 1 || len(dst) != f*len(src) {
 		return fmt.Errorf("asm: RepeatEach: %d elements for %d repeated %d times", len(dst), len(src), f)
 	}
-	switch {
-	case len(src) == 0:
-	case f == 1:
-		copy(dst, src)
-	case f == 2 && k.dup2 != nil:
-		k.dup2(len(src), &src[0], &dst[0])
-	default:
-		repeatEachGeneric(dst, src, f)
+	if f == 2 {
+		return repeat2RowsWith(activeMove, dst, len(dst), 0, src, len(src), 1, len(src))
 	}
+	repeatEachGeneric(dst, src, f)
 	return nil
 }
 
-// repeatEachGeneric is RepeatEach's generic twin (dup2's for f = 2).
+// repeatEachGeneric is RepeatEach's generic twin.
 func repeatEachGeneric(dst, src []float32, f int) {
 	o := 0
 	for _, v := range src {
@@ -115,37 +108,187 @@ func repeatEachGeneric(dst, src []float32, f int) {
 	}
 }
 
-// SplitEvenOdd copies the even-indexed elements of src to even and the
-// odd-indexed ones to odd: even[i] = src[2i], odd[i] = src[2i+1].
-// len(even) must be (len(src)+1)/2 and len(odd) len(src)/2.
-func SplitEvenOdd(even, odd, src []float32) error {
-	return splitEvenOddWith(activeMove, even, odd, src)
-}
-
-func splitEvenOddWith(k *moveKernels, even, odd, src []float32) error {
-	if len(even) != (len(src)+1)/2 || len(odd) != len(src)/2 {
-		return fmt.Errorf("asm: SplitEvenOdd: %d and %d elements for %d", len(even), len(odd), len(src))
+// checkRows checks that a holds rows rows of w elements ld apart, with
+// gap more elements after every row but the last.
+func checkRows(fn, name string, a []float32, ld, gap, rows, w int) error {
+	if rows < 0 || w < 0 || gap < 0 || (rows > 1 && ld < w+gap) {
+		return fmt.Errorf("asm: %s: %s: %d rows of %d (+%d) elements %d apart", fn, name, rows, w, gap, ld)
 	}
-	switch {
-	case len(src) == 0:
-	case k.deinterleave2 != nil:
-		var o *float32
-		if len(odd) > 0 {
-			o = &odd[0]
-		}
-		k.deinterleave2(len(even), len(odd), &src[0], &even[0], o)
-	default:
-		deinterleave2Generic(even, odd, src)
+	if rows > 0 && len(a) < (rows-1)*ld+w {
+		return fmt.Errorf("asm: %s: %s has %d elements, want %d rows of %d, %d apart", fn, name, len(a), rows, w, ld)
 	}
 	return nil
 }
 
-// deinterleave2Generic is SplitEvenOdd's generic twin.
-func deinterleave2Generic(even, odd, src []float32) {
-	for i := range even {
-		even[i] = src[2*i]
+// PadRows copies rows rows of w elements of src (rows lds apart) into
+// dst (rows ldd apart) and sets the gap elements after each row but the
+// last to zero: the rows of a zero-padded plane, whose right padding and
+// the next row's left padding form one gap.
+func PadRows(dst []float32, ldd, gap int, src []float32, lds, rows, w int) error {
+	return padRowsWith(activeMove, dst, ldd, gap, src, lds, rows, w)
+}
+
+func padRowsWith(k *moveKernels, dst []float32, ldd, gap int, src []float32, lds, rows, w int) error {
+	if err := checkRows("PadRows", "dst", dst, ldd, gap, rows, w); err != nil {
+		return err
 	}
-	for i := range odd {
-		odd[i] = src[2*i+1]
+	if err := checkRows("PadRows", "src", src, lds, 0, rows, w); err != nil {
+		return err
+	}
+	if rows == 0 || (w == 0 && (gap == 0 || rows == 1)) {
+		return nil
+	}
+	if k.padRows != nil && w > 0 {
+		k.padRows(rows, w, &src[0], lds, &dst[0], ldd, gap)
+		return nil
+	}
+	padRowsGeneric(dst, ldd, gap, src, lds, rows, w)
+	return nil
+}
+
+// padRowsGeneric is PadRows's generic twin.
+func padRowsGeneric(dst []float32, ldd, gap int, src []float32, lds, rows, w int) {
+	for r := 0; r < rows; r++ {
+		copy(dst[r*ldd:r*ldd+w], src[r*lds:r*lds+w])
+		if r < rows-1 {
+			clear(dst[r*ldd+w : r*ldd+w+gap])
+		}
+	}
+}
+
+// Repeat2Rows writes rows rows of n elements of src (rows lds apart),
+// every element twice (dst[r·ldd+2i] = dst[r·ldd+2i+1] = src[r·lds+i]),
+// into dst (rows ldd apart), and sets the gap elements after each row but
+// the last to zero: 2× nearest-neighbour upsampling along a row, into a
+// padded plane.
+func Repeat2Rows(dst []float32, ldd, gap int, src []float32, lds, rows, n int) error {
+	return repeat2RowsWith(activeMove, dst, ldd, gap, src, lds, rows, n)
+}
+
+func repeat2RowsWith(k *moveKernels, dst []float32, ldd, gap int, src []float32, lds, rows, n int) error {
+	if err := checkRows("Repeat2Rows", "dst", dst, ldd, gap, rows, 2*n); err != nil {
+		return err
+	}
+	if err := checkRows("Repeat2Rows", "src", src, lds, 0, rows, n); err != nil {
+		return err
+	}
+	if rows == 0 || n == 0 {
+		if n == 0 && rows > 1 {
+			repeat2RowsGeneric(dst, ldd, gap, src, lds, rows, n)
+		}
+		return nil
+	}
+	if k.dup2 != nil {
+		k.dup2(rows, n, &src[0], lds, &dst[0], ldd, gap)
+		return nil
+	}
+	repeat2RowsGeneric(dst, ldd, gap, src, lds, rows, n)
+	return nil
+}
+
+// repeat2RowsGeneric is Repeat2Rows's generic twin.
+func repeat2RowsGeneric(dst []float32, ldd, gap int, src []float32, lds, rows, n int) {
+	for r := 0; r < rows; r++ {
+		repeatEachGeneric(dst[r*ldd:r*ldd+2*n], src[r*lds:r*lds+n], 2)
+		if r < rows-1 {
+			clear(dst[r*ldd+2*n : r*ldd+2*n+gap])
+		}
+	}
+}
+
+// SplitRows splits each of rows rows of ne+no elements of src (rows lds
+// apart; ne = no or no+1) into its even elements, even[r·ldd+i] =
+// src[r·lds+2i] for i < ne, and its odd ones, odd[r·ldd+i] =
+// src[r·lds+2i+1] for i < no, and sets the gapE elements after each even
+// row and the gapO after each odd row, but the last, to zero: the column
+// phases of a stride-2 convolution's padded input.
+func SplitRows(even, odd []float32, ldd, gapE, gapO int, src []float32, lds, rows, ne, no int) error {
+	return splitRowsWith(activeMove, even, odd, ldd, gapE, gapO, src, lds, rows, ne, no)
+}
+
+func splitRowsWith(k *moveKernels, even, odd []float32, ldd, gapE, gapO int, src []float32, lds, rows, ne, no int) error {
+	if ne != no && ne != no+1 {
+		return fmt.Errorf("asm: SplitRows: %d even and %d odd elements", ne, no)
+	}
+	if err := checkRows("SplitRows", "even", even, ldd, gapE, rows, ne); err != nil {
+		return err
+	}
+	if err := checkRows("SplitRows", "odd", odd, ldd, gapO, rows, no); err != nil {
+		return err
+	}
+	if err := checkRows("SplitRows", "src", src, lds, 0, rows, ne+no); err != nil {
+		return err
+	}
+	if rows == 0 {
+		return nil
+	}
+	if k.splitRows != nil && ne > 0 && no > 0 {
+		k.splitRows(rows, ne, no, &src[0], lds, &even[0], &odd[0], ldd, gapE, gapO)
+		return nil
+	}
+	splitRowsGeneric(even, odd, ldd, gapE, gapO, src, lds, rows, ne, no)
+	return nil
+}
+
+// splitRowsGeneric is SplitRows's generic twin.
+func splitRowsGeneric(even, odd []float32, ldd, gapE, gapO int, src []float32, lds, rows, ne, no int) {
+	for r := 0; r < rows; r++ {
+		s := src[r*lds:]
+		for i := 0; i < ne; i++ {
+			even[r*ldd+i] = s[2*i]
+		}
+		for i := 0; i < no; i++ {
+			odd[r*ldd+i] = s[2*i+1]
+		}
+		if r < rows-1 {
+			clear(even[r*ldd+ne : r*ldd+ne+gapE])
+			clear(odd[r*ldd+no : r*ldd+no+gapO])
+		}
+	}
+}
+
+// InterleaveRows merges rows rows of even elements (rows lde apart) and
+// odd elements (ldo apart) into dst (rows ldd apart): dst[r·ldd+2i] =
+// even[r·lde+i] for i < ne and dst[r·ldd+2i+1] = odd[r·ldo+i] for i < no
+// (ne = no or no+1): the two column phases of a stride-2 transposed
+// convolution's output row.
+func InterleaveRows(dst []float32, ldd int, even []float32, lde int, odd []float32, ldo int, rows, ne, no int) error {
+	return interleaveRowsWith(activeMove, dst, ldd, even, lde, odd, ldo, rows, ne, no)
+}
+
+func interleaveRowsWith(k *moveKernels, dst []float32, ldd int, even []float32, lde int, odd []float32, ldo int, rows, ne, no int) error {
+	if ne != no && ne != no+1 {
+		return fmt.Errorf("asm: InterleaveRows: %d even and %d odd elements", ne, no)
+	}
+	if err := checkRows("InterleaveRows", "dst", dst, ldd, 0, rows, ne+no); err != nil {
+		return err
+	}
+	if err := checkRows("InterleaveRows", "even", even, lde, 0, rows, ne); err != nil {
+		return err
+	}
+	if err := checkRows("InterleaveRows", "odd", odd, ldo, 0, rows, no); err != nil {
+		return err
+	}
+	if rows == 0 || ne == 0 {
+		return nil
+	}
+	if k.interleaveRows != nil && no > 0 {
+		k.interleaveRows(rows, ne, no, &even[0], lde, &odd[0], ldo, &dst[0], ldd)
+		return nil
+	}
+	interleaveRowsGeneric(dst, ldd, even, lde, odd, ldo, rows, ne, no)
+	return nil
+}
+
+// interleaveRowsGeneric is InterleaveRows's generic twin.
+func interleaveRowsGeneric(dst []float32, ldd int, even []float32, lde int, odd []float32, ldo int, rows, ne, no int) {
+	for r := 0; r < rows; r++ {
+		d := dst[r*ldd:]
+		for i := 0; i < ne; i++ {
+			d[2*i] = even[r*lde+i]
+		}
+		for i := 0; i < no; i++ {
+			d[2*i+1] = odd[r*ldo+i]
+		}
 	}
 }

@@ -80,60 +80,117 @@ func TestMaxPool2x2(t *testing.T) {
 	}
 }
 
-// TestRepeatEachSplitEvenOdd checks every tier's upsampling row and
-// even/odd split against their definitions on odd lengths, with guards
-// past the ends.
-func TestRepeatEachSplitEvenOdd(t *testing.T) {
-	for _, tier := range Tiers() {
-		k := moveFor(tier)
-		for _, n := range []int{0, 1, 2, 3, 7, 15, 16, 17, 31, 32, 33, 63, 64, 65, 100} {
-			src := make([]float32, n+1)[1:]
-			for i := range src {
-				src[i] = float32(i) + 0.5
-			}
-			for _, f := range []int{1, 2, 3} {
-				dst := make([]float32, f*n+1)
-				dst[f*n] = -1
-				if err := repeatEachWith(k, dst[:f*n], src, f); err != nil {
-					t.Fatal(err)
-				}
-				for i := 0; i < f*n; i++ {
-					if dst[i] != src[i/f] {
-						t.Fatalf("%s RepeatEach n=%d f=%d: dst[%d] = %v, want %v", tier, n, f, i, dst[i], src[i/f])
-					}
-				}
-				if dst[f*n] != -1 {
-					t.Fatalf("%s RepeatEach n=%d f=%d: wrote past the end", tier, n, f)
-				}
-			}
-			even := make([]float32, (n+1)/2+1)
-			odd := make([]float32, n/2+1)
-			even[len(even)-1], odd[len(odd)-1] = -1, -1
-			if err := splitEvenOddWith(k, even[:len(even)-1], odd[:len(odd)-1], src); err != nil {
-				t.Fatal(err)
-			}
-			for i := 0; i < n; i++ {
-				got := even[i/2]
-				if i%2 == 1 {
-					got = odd[i/2]
-				}
-				if got != src[i] {
-					t.Fatalf("%s SplitEvenOdd n=%d: element %d = %v, want %v", tier, n, i, got, src[i])
-				}
-			}
-			if even[len(even)-1] != -1 || odd[len(odd)-1] != -1 {
-				t.Fatalf("%s SplitEvenOdd n=%d: wrote past the end", tier, n)
+// rowsCase is one geometry for the row kernels.
+type rowsCase struct{ rows, w, lds, ldd, gap int }
+
+func rowsCases(r *rand.Rand) []rowsCase {
+	var cs []rowsCase
+	for _, w := range []int{1, 2, 3, 7, 14, 15, 16, 17, 28, 31, 32, 33, 64, 65} {
+		for _, rows := range []int{1, 2, 5} {
+			gap := r.IntN(20)
+			cs = append(cs, rowsCase{rows: rows, w: w, lds: w + r.IntN(3), ldd: w + gap + r.IntN(3), gap: gap})
+		}
+	}
+	return cs
+}
+
+// filled returns n elements of 100+i, one element into a larger slice
+// (unaligned).
+func filled(n int) []float32 {
+	s := make([]float32, n+1)[1:]
+	for i := range s {
+		s[i] = 100 + float32(i)
+	}
+	return s
+}
+
+// TestRowKernels compares every tier's PadRows, Repeat2Rows, SplitRows
+// and InterleaveRows with their generic twins on odd widths, gaps and
+// pitches: destinations start filled with sentinels, so a write the twin
+// does not make (past a row, past a gap, past the last row) shows up.
+func TestRowKernels(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	same := func(name string, got, want []float32) {
+		t.Helper()
+		for i := range want {
+			if !sameF32(got[i], want[i]) {
+				t.Fatalf("%s: element %d = %v, generic %v", name, i, got[i], want[i])
 			}
 		}
 	}
-	if err := RepeatEach(make([]float32, 3), make([]float32, 2), 2); err == nil {
-		t.Error("RepeatEach: no error for a wrong length")
+	for _, tier := range Tiers() {
+		k := moveFor(tier)
+		gen := &moveKernels{}
+		for _, c := range rowsCases(r) {
+			name := fmt.Sprintf("%s/%+v", tier, c)
+			dlen := (c.rows-1)*c.ldd + 2*c.w + c.gap + 40
+			src := filled((c.rows-1)*(c.lds+c.w) + 2*c.w + 1)
+
+			got, want := filled(dlen), filled(dlen)
+			if err := padRowsWith(k, got, c.ldd, c.gap, src, c.lds, c.rows, c.w); err != nil {
+				t.Fatal(err)
+			}
+			padRowsWith(gen, want, c.ldd, c.gap, src, c.lds, c.rows, c.w)
+			same("PadRows "+name, got, want)
+
+			ldd2 := c.ldd + c.w // room for 2w
+			got, want = filled((c.rows-1)*ldd2+2*c.w+c.gap+40), filled((c.rows-1)*ldd2+2*c.w+c.gap+40)
+			if err := repeat2RowsWith(k, got, ldd2, c.gap, src, c.lds, c.rows, c.w); err != nil {
+				t.Fatal(err)
+			}
+			repeat2RowsWith(gen, want, ldd2, c.gap, src, c.lds, c.rows, c.w)
+			same("Repeat2Rows "+name, got, want)
+			for i := 0; i < 2*c.w; i++ {
+				if want[i] != src[i/2] {
+					t.Fatalf("Repeat2Rows generic %s: element %d = %v, want %v", name, i, want[i], src[i/2])
+				}
+			}
+
+			ne, no := (c.w+1)/2, c.w/2
+			for _, no := range []int{no, ne} { // odd and even widths
+				gotE, gotO, wantE, wantO := filled(dlen), filled(dlen), filled(dlen), filled(dlen)
+				if err := splitRowsWith(k, gotE, gotO, c.ldd, c.gap, max(0, c.gap-1), src, c.lds+c.w, c.rows, ne, no); err != nil {
+					t.Fatal(err)
+				}
+				splitRowsWith(gen, wantE, wantO, c.ldd, c.gap, max(0, c.gap-1), src, c.lds+c.w, c.rows, ne, no)
+				same("SplitRows even "+name, gotE, wantE)
+				same("SplitRows odd "+name, gotO, wantO)
+
+				ldo := c.lds + 1
+				even, odd := filled((c.rows-1)*c.lds+ne), filled((c.rows-1)*ldo+no)
+				ldd := 2*c.w + c.gap
+				got, want := filled((c.rows-1)*ldd+ne+no+40), filled((c.rows-1)*ldd+ne+no+40)
+				if err := interleaveRowsWith(k, got, ldd, even, c.lds, odd, ldo, c.rows, ne, no); err != nil {
+					t.Fatal(err)
+				}
+				interleaveRowsWith(gen, want, ldd, even, c.lds, odd, ldo, c.rows, ne, no)
+				same("InterleaveRows "+name, got, want)
+				for i := 0; i < ne+no; i++ {
+					w := even[i/2]
+					if i%2 == 1 {
+						w = odd[i/2]
+					}
+					if want[i] != w {
+						t.Fatalf("InterleaveRows generic %s: element %d = %v, want %v", name, i, want[i], w)
+					}
+				}
+			}
+		}
 	}
-	if err := SplitEvenOdd(make([]float32, 1), make([]float32, 1), make([]float32, 3)); err == nil {
-		t.Error("SplitEvenOdd: no error for a wrong length")
+	for _, err := range []error{
+		RepeatEach(make([]float32, 3), make([]float32, 2), 2),
+		PadRows(make([]float32, 10), 4, 1, make([]float32, 10), 4, 3, 4),
+		SplitRows(make([]float32, 4), make([]float32, 4), 4, 0, 0, make([]float32, 8), 8, 1, 3, 1),
+		InterleaveRows(make([]float32, 3), 4, make([]float32, 2), 2, make([]float32, 2), 2, 1, 2, 2),
+		MaxPool2x2(make([]float32, 4), nil, make([]float32, 10), 4, 2, 2, 0, 4),
+	} {
+		if err == nil {
+			t.Error("bad arguments: no error")
+		}
 	}
-	if err := MaxPool2x2(make([]float32, 4), nil, make([]float32, 10), 4, 2, 2, 0, 4); err == nil {
-		t.Error("MaxPool2x2: no error for a short input")
+	dst := make([]float32, 6)
+	if err := RepeatEach(dst, []float32{1, 2, 3}, 2); err != nil || dst[3] != 2 || dst[5] != 3 {
+		t.Errorf("RepeatEach = %v, %v", dst, err)
 	}
 }
 
@@ -179,7 +236,7 @@ func BenchmarkRepeatEach(b *testing.B) {
 			b.SetBytes(int64(4 * len(dst)))
 			for b.Loop() {
 				for i := 0; i < len(src); i += 14 {
-					repeatEachWith(k, dst[2*i:2*i+28], src[i:i+14], 2)
+					repeat2RowsWith(k, dst[2*i:2*i+28], 28, 0, src[i:i+14], 14, 1, 14)
 				}
 			}
 		})

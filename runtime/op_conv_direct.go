@@ -99,6 +99,7 @@ type DirectConv struct {
 	post         bool // HardSigmoid after the kernels
 	poolH, poolW int
 	oneD         bool
+	pairC        int // > 0: C holds two blocks of pairC (stride-2 transposes)
 	wsPer        int // floats per worker
 	flops        int64
 }
@@ -369,6 +370,11 @@ func (d *DirectConv) planTranspose(kh, kw, sy, sx, dy, dx, pt, pl int, ep asm.Ep
 	}
 	d.xpLen = max(d.xpLen, d.dataLen)
 	d.cLen = max(d.cLen, d.coutG) // bias-only passes use one value per channel
+	if sx == 2 {
+		// Two column phases side by side, to interleave.
+		d.pairC = roundUp16(d.cLen)
+		d.cLen = 2 * d.pairC
+	}
 	d.flops = 2 * int64(d.p.Batch) * int64(d.p.CIn) * int64(d.coutG) * int64(kh*kw) * int64(d.inPlane)
 	return nil
 }
@@ -468,7 +474,12 @@ func (t *convTask) Do(f *Frame, i int) {
 				*(*int64)(unsafe.Pointer(&hdr[2])) = j
 				return
 			}
-			for k := range d.passes[g] {
+			for k := 0; k < len(d.passes[g]); k++ {
+				if t.b.Out >= 0 && d.pairable(g, k) {
+					d.runPair(f, &t.b, k, xp, c[:d.pairC], c[d.pairC:], n, g)
+					k++
+					continue
+				}
 				d.runPass(f, &t.b, &d.passes[g][k], xp, c, n, g)
 			}
 		}
@@ -490,7 +501,7 @@ func (d *DirectConv) prologue(f *Frame, b *DirectConvBuffers, xp []float32, n, g
 		fh, fw := d.h/d.xh, d.w/d.xw
 		if d.psy == 1 && d.psx == 1 {
 			for c := 0; c < d.cinG; c++ {
-				padUpsample(xp[c*d.planeQ:(c+1)*d.planeQ], x[c*d.xPlane:(c+1)*d.xPlane], d.xh, d.xw, fh, fw, d.hq, d.wq, d.ppt, d.ppl)
+				padUpsample(xp[c*d.planeQ:(c+1)*d.planeQ], x[c*d.xPlane:(c+1)*d.xPlane], d.xh, d.xw, fh, fw, d.wq, d.ppt, d.ppl)
 			}
 			return false, 0
 		}
@@ -499,7 +510,7 @@ func (d *DirectConv) prologue(f *Frame, b *DirectConvBuffers, xp []float32, n, g
 	}
 	if d.psy == 1 && d.psx == 1 {
 		for c := 0; c < d.cinG; c++ {
-			padPlane(xp[c*d.planeQ:(c+1)*d.planeQ], x[c*d.xPlane:(c+1)*d.xPlane], d.h, d.w, d.hq, d.wq, d.ppt, d.ppl)
+			padPlane(xp[c*d.planeQ:(c+1)*d.planeQ], x[c*d.xPlane:(c+1)*d.xPlane], d.h, d.w, d.wq, d.ppt, d.ppl)
 		}
 		return false, 0
 	}
@@ -512,60 +523,74 @@ func (d *DirectConv) prologue(f *Frame, b *DirectConvBuffers, xp []float32, n, g
 }
 
 // fillStride2 is fillGeneric for a plain source and column stride 2 (row
-// stride 1 or 2): every input row is split into its even and odd
-// elements, which land in the two column phases of its row phase.
+// stride 1 or 2): the input rows of each row phase are split into their
+// even and odd elements, which are the two column phases.
 func (d *DirectConv) fillStride2(xp, x []float32) {
 	phases := d.psy * 2
+	// Column j of phase b holds logical column 2j+b-pl: input columns
+	// x0, x0+2, ... (x0 = 0 or 1) from j0 = ceil((pl-b)/2) on.
+	var j0, cnt [2]int
+	var dst [2]int // the phase that gets the even (0) and odd (1) columns
+	for b := 0; b < 2; b++ {
+		j0[b] = (d.ppl - b + 1) / 2
+		x0 := 2*j0[b] + b - d.ppl
+		cnt[b] = (d.w - x0 + 1) / 2
+		dst[x0] = b
+	}
+	ne, no := cnt[dst[0]], cnt[dst[1]]
+	fits := j0[0]+cnt[0] <= d.wq && j0[1]+cnt[1] <= d.wq && (ne == no || ne == no+1) && no > 0
 	for c := 0; c < d.cinG; c++ {
 		xc := x[c*d.inPlane : (c+1)*d.inPlane]
 		for a := 0; a < d.psy; a++ {
-			p0 := xp[(c*phases+a*2)*d.planeQ:][:d.planeQ]
-			p1 := xp[(c*phases+a*2+1)*d.planeQ:][:d.planeQ]
-			for i := 0; i < d.hq; i++ {
-				r0, r1 := p0[i*d.wq:(i+1)*d.wq], p1[i*d.wq:(i+1)*d.wq]
-				y := d.psy*i + a - d.ppt
-				if y < 0 || y >= d.h {
-					clear(r0)
-					clear(r1)
-					continue
-				}
-				src := xc[y*d.w : (y+1)*d.w]
-				// Column j of phase b holds logical column 2j+b-pl: the
-				// input columns from x0 (0 or 1) in steps of 2, from
-				// j0 = ceil((pl-b)/2) on.
-				rows := [2][]float32{r0, r1}
-				var dst [2][]float32 // even, odd destinations
-				ok := true
-				for b := 0; b < 2; b++ {
-					j0 := (d.ppl - b + 1) / 2
-					x0 := 2*j0 + b - d.ppl // 0 or 1
-					cnt := (d.w - x0 + 1) / 2
-					if j0+cnt > d.wq {
-						ok = false
-						break
-					}
-					clear(rows[b][:j0])
-					clear(rows[b][j0+cnt:])
-					dst[x0] = rows[b][j0 : j0+cnt]
-				}
-				if !ok || asm.SplitEvenOdd(dst[0], dst[1], src) != nil {
-					d.fillRow(rows, src)
-				}
+			var pl [2][]float32
+			for b := range pl {
+				pl[b] = xp[(c*phases+a*2+b)*d.planeQ:][:d.planeQ]
 			}
+			// Rows i with a valid input row y = psy·i + a - pt.
+			iLo := max(0, ceilDiv(d.ppt-a, d.psy))
+			iHi := min(d.hq, ceilDiv(d.h+d.ppt-a, d.psy))
+			if !fits || iLo >= iHi {
+				d.fillPhases(pl, xc, a, iLo, iHi)
+				continue
+			}
+			e, o := pl[dst[0]], pl[dst[1]]
+			je, jo := j0[dst[0]], j0[dst[1]]
+			clear(e[:iLo*d.wq+je])
+			clear(o[:iLo*d.wq+jo])
+			y0 := d.psy*iLo + a - d.ppt
+			asm.SplitRows(e[iLo*d.wq+je:], o[iLo*d.wq+jo:], d.wq, d.wq-ne, d.wq-no, xc[y0*d.w:], d.psy*d.w, iHi-iLo, ne, no)
+			clear(e[(iHi-1)*d.wq+je+ne:])
+			clear(o[(iHi-1)*d.wq+jo+no:])
 		}
 	}
 }
 
-// fillRow fills the two column phases of one row from src (generic).
-func (d *DirectConv) fillRow(rows [2][]float32, src []float32) {
-	for b, row := range rows {
-		for j := range row {
-			xx := 2*j + b - d.ppl
-			if xx < 0 || xx >= d.w {
-				row[j] = 0
-			} else {
-				row[j] = src[xx]
+func ceilDiv(a, b int) int { return -floorDiv(-a, b) }
+
+// fillPhases fills the two column phases pl of row phase a from the input
+// plane xc, element by element.
+func (d *DirectConv) fillPhases(pl [2][]float32, xc []float32, a, iLo, iHi int) {
+	for b, p := range pl {
+		for i := 0; i < d.hq; i++ {
+			row := p[i*d.wq : (i+1)*d.wq]
+			if i < iLo || i >= iHi {
+				clear(row)
+				continue
 			}
+			y := d.psy*i + a - d.ppt
+			d.fillRow(row, b, xc[y*d.w:(y+1)*d.w])
+		}
+	}
+}
+
+// fillRow fills one row of column phase b from the input row src.
+func (d *DirectConv) fillRow(row []float32, b int, src []float32) {
+	for j := range row {
+		xx := 2*j + b - d.ppl
+		if xx < 0 || xx >= d.w {
+			row[j] = 0
+		} else {
+			row[j] = src[xx]
 		}
 	}
 }
@@ -599,37 +624,50 @@ func (d *DirectConv) fillGeneric(xp, x []float32, fh, fw int) {
 	}
 }
 
-// padPlane copies an h×w plane into a zero hq×wq plane at (pt, pl).
-func padPlane(dst, src []float32, h, w, hq, wq, pt, pl int) {
-	lo := min(pt*wq+pl, len(dst))
-	clear(dst[:lo])
-	for y := 0; y < h; y++ {
-		r := (y+pt)*wq + pl
-		copy(dst[r:r+w], src[y*w:(y+1)*w])
-		end := min(r+w+wq-w, len(dst))
-		clear(dst[r+w : end])
-	}
-	clear(dst[min((h+pt)*wq+pl, len(dst)):])
+// padPlane copies an h×w plane into a zero plane of pitch wq at
+// (pt, pl).
+func padPlane(dst, src []float32, h, w, wq, pt, pl int) {
+	at := pt*wq + pl
+	clear(dst[:at])
+	asm.PadRows(dst[at:], wq, wq-w, src, w, h, w) // the plan makes the sizes fit
+	clear(dst[at+(h-1)*wq+w:])
 }
 
 // padUpsample writes the (h·fh)×(w·fw) nearest-neighbour upsampling of an
-// h×w plane into a zero hq×wq plane at (pt, pl).
-func padUpsample(dst, src []float32, h, w, fh, fw, hq, wq, pt, pl int) {
+// h×w plane into a zero plane of pitch wq at (pt, pl).
+func padUpsample(dst, src []float32, h, w, fh, fw, wq, pt, pl int) {
 	W := w * fw
-	lo := min(pt*wq+pl, len(dst))
-	clear(dst[:lo])
+	at := pt*wq + pl
+	clear(dst[:at])
+	d := dst[at:]
+	last := (h*fh - 1) * wq // start of the last row
+	if fw == 2 {
+		// The first row of each group of fh, then its copies; the
+		// kernels leave the gap after their last row to us.
+		asm.Repeat2Rows(d, fh*wq, wq-W, src, w, h, w)
+		for k := 1; k < fh; k++ {
+			asm.PadRows(d[k*wq:], fh*wq, wq-W, d, fh*wq, h, W)
+		}
+		for k := 0; k < fh-1; k++ {
+			r := ((h-1)*fh + k) * wq
+			clear(d[r+W : r+wq])
+		}
+		clear(d[last+W:])
+		return
+	}
 	for y := 0; y < h*fh; y++ {
-		r := (y+pt)*wq + pl
-		row := dst[r : r+W]
+		r := y * wq
+		row := d[r : r+W]
 		if y%fh != 0 {
-			copy(row, dst[r-wq:r-wq+W])
+			copy(row, d[r-wq:r-wq+W])
 		} else {
 			asm.RepeatEach(row, src[(y/fh)*w:(y/fh+1)*w], fw) // sizes agree
 		}
-		end := min(r+W+wq-W, len(dst))
-		clear(dst[r+W : end])
+		if y < h*fh-1 {
+			clear(d[r+W : r+wq])
+		}
 	}
-	clear(dst[min((h*fh+pt)*wq+pl, len(dst)):])
+	clear(d[last+W:])
 }
 
 // unpoolInto scatters the pooled planes x of image n, group g, into the
@@ -679,24 +717,7 @@ func (d *DirectConv) unpoolInto(xp, x []float32, idx []int64, n, g int) (bool, i
 // outputs of image n, group g.
 func (d *DirectConv) runPass(f *Frame, b *DirectConvBuffers, ps *convPass, xp, c []float32, n, g int) {
 	p := &d.p
-	ldc := 1
-	if ps.g != nil {
-		ps.g.Run(c, xp) // sizes were checked when planned
-		ldc = ps.g.Ldc()
-		if d.post {
-			p.Act.Apply(c[:ps.g.CLen()])
-		}
-	} else {
-		// No tap reaches these outputs: they are act(bias).
-		for co := 0; co < d.coutG; co++ {
-			var v float32
-			if p.Bias != nil {
-				v = p.Bias[g*d.coutG+co]
-			}
-			c[co] = v
-		}
-		p.Act.Apply(c[:d.coutG])
-	}
+	ldc := d.compute(ps, xp, c, g)
 	if b.Out >= 0 {
 		out := f.F32(b.Out)
 		for co := 0; co < d.coutG; co++ {
@@ -712,13 +733,14 @@ func (d *DirectConv) runPass(f *Frame, b *DirectConvBuffers, ps *convPass, xp, c
 				continue
 			}
 			cr := c[co*ldc:]
+			if ps.sx == 1 {
+				// The planned sizes fit, so this cannot fail.
+				asm.PadRows(o[ps.oy0*d.wo+ps.ox0:], ps.sy*d.wo, 0, cr, d.wq, ps.rows, ps.cols)
+				continue
+			}
 			for t := 0; t < ps.rows; t++ {
 				src := cr[t*d.wq : t*d.wq+ps.cols]
 				dst := o[(ps.oy0+ps.sy*t)*d.wo+ps.ox0:]
-				if ps.sx == 1 {
-					copy(dst[:ps.cols], src)
-					continue
-				}
 				for u, v := range src {
 					dst[ps.sx*u] = v
 				}
@@ -727,6 +749,56 @@ func (d *DirectConv) runPass(f *Frame, b *DirectConvBuffers, ps *convPass, xp, c
 	}
 	if b.PoolOut >= 0 {
 		d.pool(f, b, c, ldc, n, g)
+	}
+}
+
+// compute runs pass ps into c and returns the row pitch of its result:
+// the product's, or 0 when no tap reaches the outputs and c holds
+// act(bias) per channel.
+func (d *DirectConv) compute(ps *convPass, xp, c []float32, g int) int {
+	p := &d.p
+	if ps.g != nil {
+		ps.g.Run(c, xp) // sizes were checked when planned
+		if d.post {
+			p.Act.Apply(c[:ps.g.CLen()])
+		}
+		return ps.g.Ldc()
+	}
+	for co := 0; co < d.coutG; co++ {
+		var v float32
+		if p.Bias != nil {
+			v = p.Bias[g*d.coutG+co]
+		}
+		c[co] = v
+	}
+	p.Act.Apply(c[:d.coutG])
+	return 0
+}
+
+// pairable reports whether passes k and k+1 of group g are the two
+// column phases of one row phase of a stride-2 transposed convolution,
+// both with taps: their rows are then interleaved into the output.
+func (d *DirectConv) pairable(g, k int) bool {
+	ps := d.passes[g]
+	if k+1 >= len(ps) {
+		return false
+	}
+	a, b := &ps[k], &ps[k+1]
+	return a.g != nil && b.g != nil && a.sx == 2 && b.sx == 2 && a.ox0 == 0 && b.ox0 == 1 &&
+		a.oy0 == b.oy0 && a.rows == b.rows && (a.cols == b.cols || a.cols == b.cols+1) && d.pairC > 0
+}
+
+// runPair computes the column phases k and k+1 of group g into c and c2
+// and interleaves them into the output rows of image n.
+func (d *DirectConv) runPair(f *Frame, b *DirectConvBuffers, k int, xp, c, c2 []float32, n, g int) {
+	p := &d.p
+	pe, po := &d.passes[g][k], &d.passes[g][k+1]
+	lde, ldo := d.compute(pe, xp, c, g), d.compute(po, xp, c2, g)
+	out := f.F32(b.Out)
+	for co := 0; co < d.coutG; co++ {
+		o := out[(n*p.COut+g*d.coutG+co)*d.outPlane:][:d.outPlane]
+		// The planned sizes fit, so this cannot fail.
+		asm.InterleaveRows(o[pe.oy0*d.wo:], pe.sy*d.wo, c[co*lde:], d.wq, c2[co*ldo:], d.wq, pe.rows, pe.cols, po.cols)
 	}
 }
 
