@@ -78,7 +78,7 @@ func defineLarochelle(fs *flag.FlagSet) func(ctx context.Context, stdout, stderr
 	registerDataFlags(fs, &o.data)
 	fs.Lookup("data").DefValue = "mnist-basic"
 	o.data.spec = "mnist-basic"
-	pretrain := fs.String("pretrain", "rbm", "pre-training: none, ae, dae or rbm")
+	pretrain := fs.String("pretrain", "rbm", "pre-training: none, ae, dae or rbm (all: with --report, the combined table)")
 	depths := fs.String("depths", "1,2,3", "numbers of hidden layers to fine-tune (each uses the first levels of one pre-trained stack)")
 	fs.IntVar(&o.width, "width", 1000, "hidden units per layer")
 	fs.IntVar(&o.preEpochs, "pre-epochs", 20, "pre-training epochs per level")
@@ -107,6 +107,10 @@ func defineLarochelle(fs *flag.FlagSet) func(ctx context.Context, stdout, stderr
 		o.pretrain = *pretrain
 		switch o.pretrain {
 		case "none", "ae", "dae", "rbm":
+		case "all":
+			if !o.report {
+				return usagef("--pretrain all is for --report")
+			}
 		default:
 			return usagef("unknown --pretrain %q (none, ae, dae or rbm)", o.pretrain)
 		}
@@ -156,6 +160,9 @@ func defineLarochelle(fs *flag.FlagSet) func(ctx context.Context, stdout, stderr
 		if o.report {
 			if o.results == "" {
 				return usagef("--report needs --results DIR")
+			}
+			if o.pretrain == "all" {
+				return printLarochelleSummary(stdout, o.results, o.depths)
 			}
 			runs, err := readLarochelleResults(o.results, o.data.spec, o.pretrain, o.depths)
 			if err != nil {
@@ -537,4 +544,88 @@ func printLarochelle(w io.Writer, o *larochelleOpts, runs []*larochelleRun) {
 			fmt.Fprintf(w, "note: depth %d: native and compiled test errors differ (%.4f%% vs %.4f%%)\n", dp, 100*r.TestError, 100*r.TestCompiled)
 		}
 	}
+}
+
+// larochellePaper holds the published test errors (%) the table is
+// compared with: the lecture's table (Deep net, + autoencoder, + RBM at
+// depths 1 to 3), and for denoising autoencoders Vincent et al. (2008),
+// who report a depth-3 stack only.
+var larochellePaper = map[string][3]string{
+	"mnist-basic/none":    {"4.14", "4.03", "4.24"},
+	"mnist-basic/ae":      {"3.87", "3.38", "3.37"},
+	"mnist-basic/rbm":     {"3.17", "2.74", "2.71"},
+	"mnist-basic/dae":     {"", "", "2.80"},
+	"mnist-rotation/none": {"15.22", "10.63", "11.98"},
+	"mnist-rotation/ae":   {"11.43", "9.88", "9.22"},
+	"mnist-rotation/rbm":  {"10.47", "9.54", "8.80"},
+	"mnist-rotation/dae":  {"", "", "10.29"},
+}
+
+// printLarochelleSummary prints, from every result in dir, the combined
+// table (test error of the run with the lowest validation error for each
+// data set, pre-training and depth, next to the published numbers) and a
+// second table with each chosen run's hyper-parameters and command.
+func printLarochelleSummary(w io.Writer, dir string, depths []int) error {
+	datas := []string{"mnist-basic", "mnist-rotation"}
+	pres := []struct{ key, name string }{{"none", "none"}, {"ae", "autoencoder"}, {"rbm", "RBM"}, {"dae", "denoising autoencoder"}}
+	best := map[string]*larochelleRun{}
+	count := map[string]int{}
+	for _, d := range datas {
+		for _, p := range pres {
+			runs, err := readLarochelleResults(dir, d, p.key, depths)
+			if err != nil {
+				continue
+			}
+			for _, r := range runs {
+				k := fmt.Sprintf("%s/%s/%d", d, p.key, r.Depth)
+				count[k]++
+				if b := best[k]; b == nil || r.ValError < b.ValError {
+					best[k] = r
+				}
+			}
+		}
+	}
+	cell := func(d, p string, depth int) string {
+		r := best[fmt.Sprintf("%s/%s/%d", d, p, depth)]
+		if r == nil {
+			return "–"
+		}
+		s := fmt.Sprintf("%.2f%%", 100*r.TestError)
+		if math.Abs(r.TestError-r.TestCompiled) > 1e-9 {
+			s += fmt.Sprintf(" (compiled %.2f%%)", 100*r.TestCompiled)
+		}
+		return s
+	}
+	paper := func(d, p string, depth int) string {
+		if depth < 1 || depth > 3 || larochellePaper[d+"/"+p][depth-1] == "" {
+			return "–"
+		}
+		return larochellePaper[d+"/"+p][depth-1] + "%"
+	}
+	fmt.Fprintf(w, "| pre-training | depth | MNIST-basic: latent | published | MNIST-rotation: latent | published |\n|---|---:|---:|---:|---:|---:|\n")
+	for _, p := range pres {
+		for _, dp := range depths {
+			fmt.Fprintf(w, "| %s | %d | %s | %s | %s | %s |\n", p.name, dp, cell(datas[0], p.key, dp), paper(datas[0], p.key, dp),
+				cell(datas[1], p.key, dp), paper(datas[1], p.key, dp))
+		}
+	}
+	fmt.Fprintf(w, "\n| data | pre-training | depth | validation error | test error | runs compared | chosen: pre-training; fine-tuning | best epoch | time | command |\n|---|---|---:|---:|---:|---:|---|---:|---:|---|\n")
+	for _, d := range datas {
+		for _, p := range pres {
+			for _, dp := range depths {
+				k := fmt.Sprintf("%s/%s/%d", d, p.key, dp)
+				r := best[k]
+				if r == nil {
+					continue
+				}
+				pre := r.Pre
+				if pre == "" {
+					pre = "none"
+				}
+				fmt.Fprintf(w, "| %s | %s | %d | %.2f%% | %.2f%% | %d | %s; %s | %d of %d | %s | `%s` |\n", d, p.key, dp, 100*r.ValError, 100*r.TestError, count[k],
+					pre, r.FT, r.BestEpoch, r.Epochs, shortDuration(time.Duration((r.PretrainSec+r.FinetuneSec)*float64(time.Second))), r.Command)
+			}
+		}
+	}
+	return nil
 }
