@@ -12,16 +12,16 @@ func convShapes(t Tier) []convShape {
 	switch t {
 	case AVX512:
 		return []convShape{
-			{mr: 8, lanes: 16, nv: 3, kern: convKernelAVX512x8x48, eff: 1},
-			{mr: 4, lanes: 16, nv: 6, kern: convKernelAVX512x4x96, eff: 0.95},
-			{mr: 2, lanes: 16, nv: 8, kern: convKernelAVX512x2x128, eff: 0.85},
-			{mr: 1, lanes: 16, nv: 8, kern: convKernelAVX512x1x128, eff: 0.6},
+			{mr: 8, lanes: 16, nv: 3, eff: 1, narrow: []convKernel{convKernelAVX512x8x16, convKernelAVX512x8x32, convKernelAVX512x8x48}},
+			{mr: 4, lanes: 16, nv: 6, eff: 0.95, narrow: []convKernel{convKernelAVX512x4x16, convKernelAVX512x4x32, convKernelAVX512x4x48, convKernelAVX512x4x64, convKernelAVX512x4x80, convKernelAVX512x4x96}},
+			{mr: 2, lanes: 16, nv: 8, eff: 0.85, narrow: []convKernel{convKernelAVX512x2x16, convKernelAVX512x2x32, convKernelAVX512x2x48, convKernelAVX512x2x64, convKernelAVX512x2x80, convKernelAVX512x2x96, convKernelAVX512x2x112, convKernelAVX512x2x128}},
+			{mr: 1, lanes: 16, nv: 8, eff: 0.6, narrow: []convKernel{convKernelAVX512x1x16, convKernelAVX512x1x32, convKernelAVX512x1x48, convKernelAVX512x1x64, convKernelAVX512x1x80, convKernelAVX512x1x96, convKernelAVX512x1x112, convKernelAVX512x1x128}},
 		}
 	case AVX2:
 		return []convShape{
-			{mr: 4, lanes: 8, nv: 3, kern: convKernelAVX2x4x24, eff: 1},
-			{mr: 2, lanes: 8, nv: 5, kern: convKernelAVX2x2x40, eff: 0.9},
-			{mr: 1, lanes: 8, nv: 8, kern: convKernelAVX2x1x64, eff: 0.6},
+			{mr: 4, lanes: 8, nv: 3, eff: 1, narrow: []convKernel{convKernelAVX2x4x8, convKernelAVX2x4x16, convKernelAVX2x4x24}},
+			{mr: 2, lanes: 8, nv: 5, eff: 0.9, narrow: []convKernel{convKernelAVX2x2x8, convKernelAVX2x2x16, convKernelAVX2x2x24, convKernelAVX2x2x32, convKernelAVX2x2x40}},
+			{mr: 1, lanes: 8, nv: 8, eff: 0.6, narrow: []convKernel{convKernelAVX2x1x8, convKernelAVX2x1x16, convKernelAVX2x1x24, convKernelAVX2x1x32, convKernelAVX2x1x40, convKernelAVX2x1x48, convKernelAVX2x1x56, convKernelAVX2x1x64}},
 		}
 	}
 	return genericConvShapes

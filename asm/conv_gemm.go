@@ -42,7 +42,7 @@ type ConvGemm struct {
 	act        int
 	p0, p1     float32
 	post       Act // ActSigmoid or ActTanh, applied by Vec after the kernel
-	kern       convKernel
+	narrow     []convKernel
 	vec        *Vec
 	lanes      int
 	nvec       int
@@ -64,7 +64,9 @@ type convKernel func(k int, a *float32, off *int64, x *float32, c *float32, ldc 
 // convShape is one register tile a tier offers.
 type convShape struct {
 	mr, lanes, nv int
-	kern          convKernel
+	// narrow[v-1] is the kernel of v vectors per row (v <= nv), for the
+	// last column tile; nil for the generic tier.
+	narrow []convKernel
 	// cost is the estimated time of one k step of one tile relative to
 	// its FMA count, from the loads it issues (measured shapes).
 	eff float64
@@ -120,8 +122,8 @@ func newConvGemm(tier Tier, s convShape, m, k, n int, a []float32, lda int, off 
 	case ActSigmoid, ActTanh:
 		g.post = ep.Act
 	}
-	g.mr, g.lanes, g.nvec, g.kern = s.mr, s.lanes, s.nv, s.kern
-	g.genericRun = s.kern == nil
+	g.mr, g.lanes, g.nvec, g.narrow = s.mr, s.lanes, s.nv, s.narrow
+	g.genericRun = s.narrow == nil
 	g.cols = s.lanes * s.nv
 	g.blocks = (m + g.mr - 1) / g.mr
 	g.tiles = (n + g.cols - 1) / g.cols
@@ -232,18 +234,23 @@ func (g *ConvGemm) run(c, x []float32, t0, t1 int) {
 	k, mr, cols, ldc := g.k, g.mr, g.cols, g.ldc
 	for t := t0; t < t1; t++ {
 		j := t * cols
+		// The last tile is only as wide as the vectors it needs.
+		nv := g.nvec
+		if t == g.tiles-1 {
+			nv = (g.n - j + g.lanes - 1) / g.lanes
+		}
 		for b := 0; b < g.blocks; b++ {
 			a := g.a[b*k*mr : (b+1)*k*mr]
 			cb := c[b*mr*ldc+j:]
 			if g.genericRun {
-				convKernelGeneric(k, a, g.offElems, x[j:], cb, ldc, mr, cols, g.bias[b*mr:(b+1)*mr], g.act, g.p0, g.p1)
+				convKernelGeneric(k, a, g.offElems, x[j:], cb, ldc, mr, nv*g.lanes, g.bias[b*mr:(b+1)*mr], g.act, g.p0, g.p1)
 				continue
 			}
-			g.kern(k, &a[0], &g.off[0], &x[j], &cb[0], ldc, &g.bias[b*mr], g.act, g.p0, g.p1)
+			g.narrow[nv-1](k, &a[0], &g.off[0], &x[j], &cb[0], ldc, &g.bias[b*mr], g.act, g.p0, g.p1)
 		}
 	}
 	if g.post != ActNone && t1 > t0 {
-		lo, hi := t0*cols, t1*cols
+		lo, hi := t0*cols, min(t1*cols, g.n)
 		for i := 0; i < g.blocks*mr; i++ {
 			row := c[i*ldc+lo : i*ldc+hi]
 			if g.post == ActSigmoid {

@@ -9,35 +9,205 @@ package asm
 //go:noescape
 func convKernelAVX512x8x48(k int, a *float32, off *int64, x *float32, c *float32, ldc int, bias *float32, act int, p0 float32, p1 float32)
 
+// convKernelAVX512x8x32 is the 8×32 AVX512 direct-convolution kernel; see convKernelGeneric.
+//
+//go:noescape
+func convKernelAVX512x8x32(k int, a *float32, off *int64, x *float32, c *float32, ldc int, bias *float32, act int, p0 float32, p1 float32)
+
+// convKernelAVX512x8x16 is the 8×16 AVX512 direct-convolution kernel; see convKernelGeneric.
+//
+//go:noescape
+func convKernelAVX512x8x16(k int, a *float32, off *int64, x *float32, c *float32, ldc int, bias *float32, act int, p0 float32, p1 float32)
+
 // convKernelAVX512x4x96 is the 4×96 AVX512 direct-convolution kernel; see convKernelGeneric.
 //
 //go:noescape
 func convKernelAVX512x4x96(k int, a *float32, off *int64, x *float32, c *float32, ldc int, bias *float32, act int, p0 float32, p1 float32)
+
+// convKernelAVX512x4x80 is the 4×80 AVX512 direct-convolution kernel; see convKernelGeneric.
+//
+//go:noescape
+func convKernelAVX512x4x80(k int, a *float32, off *int64, x *float32, c *float32, ldc int, bias *float32, act int, p0 float32, p1 float32)
+
+// convKernelAVX512x4x64 is the 4×64 AVX512 direct-convolution kernel; see convKernelGeneric.
+//
+//go:noescape
+func convKernelAVX512x4x64(k int, a *float32, off *int64, x *float32, c *float32, ldc int, bias *float32, act int, p0 float32, p1 float32)
+
+// convKernelAVX512x4x48 is the 4×48 AVX512 direct-convolution kernel; see convKernelGeneric.
+//
+//go:noescape
+func convKernelAVX512x4x48(k int, a *float32, off *int64, x *float32, c *float32, ldc int, bias *float32, act int, p0 float32, p1 float32)
+
+// convKernelAVX512x4x32 is the 4×32 AVX512 direct-convolution kernel; see convKernelGeneric.
+//
+//go:noescape
+func convKernelAVX512x4x32(k int, a *float32, off *int64, x *float32, c *float32, ldc int, bias *float32, act int, p0 float32, p1 float32)
+
+// convKernelAVX512x4x16 is the 4×16 AVX512 direct-convolution kernel; see convKernelGeneric.
+//
+//go:noescape
+func convKernelAVX512x4x16(k int, a *float32, off *int64, x *float32, c *float32, ldc int, bias *float32, act int, p0 float32, p1 float32)
 
 // convKernelAVX512x2x128 is the 2×128 AVX512 direct-convolution kernel; see convKernelGeneric.
 //
 //go:noescape
 func convKernelAVX512x2x128(k int, a *float32, off *int64, x *float32, c *float32, ldc int, bias *float32, act int, p0 float32, p1 float32)
 
+// convKernelAVX512x2x112 is the 2×112 AVX512 direct-convolution kernel; see convKernelGeneric.
+//
+//go:noescape
+func convKernelAVX512x2x112(k int, a *float32, off *int64, x *float32, c *float32, ldc int, bias *float32, act int, p0 float32, p1 float32)
+
+// convKernelAVX512x2x96 is the 2×96 AVX512 direct-convolution kernel; see convKernelGeneric.
+//
+//go:noescape
+func convKernelAVX512x2x96(k int, a *float32, off *int64, x *float32, c *float32, ldc int, bias *float32, act int, p0 float32, p1 float32)
+
+// convKernelAVX512x2x80 is the 2×80 AVX512 direct-convolution kernel; see convKernelGeneric.
+//
+//go:noescape
+func convKernelAVX512x2x80(k int, a *float32, off *int64, x *float32, c *float32, ldc int, bias *float32, act int, p0 float32, p1 float32)
+
+// convKernelAVX512x2x64 is the 2×64 AVX512 direct-convolution kernel; see convKernelGeneric.
+//
+//go:noescape
+func convKernelAVX512x2x64(k int, a *float32, off *int64, x *float32, c *float32, ldc int, bias *float32, act int, p0 float32, p1 float32)
+
+// convKernelAVX512x2x48 is the 2×48 AVX512 direct-convolution kernel; see convKernelGeneric.
+//
+//go:noescape
+func convKernelAVX512x2x48(k int, a *float32, off *int64, x *float32, c *float32, ldc int, bias *float32, act int, p0 float32, p1 float32)
+
+// convKernelAVX512x2x32 is the 2×32 AVX512 direct-convolution kernel; see convKernelGeneric.
+//
+//go:noescape
+func convKernelAVX512x2x32(k int, a *float32, off *int64, x *float32, c *float32, ldc int, bias *float32, act int, p0 float32, p1 float32)
+
+// convKernelAVX512x2x16 is the 2×16 AVX512 direct-convolution kernel; see convKernelGeneric.
+//
+//go:noescape
+func convKernelAVX512x2x16(k int, a *float32, off *int64, x *float32, c *float32, ldc int, bias *float32, act int, p0 float32, p1 float32)
+
 // convKernelAVX512x1x128 is the 1×128 AVX512 direct-convolution kernel; see convKernelGeneric.
 //
 //go:noescape
 func convKernelAVX512x1x128(k int, a *float32, off *int64, x *float32, c *float32, ldc int, bias *float32, act int, p0 float32, p1 float32)
+
+// convKernelAVX512x1x112 is the 1×112 AVX512 direct-convolution kernel; see convKernelGeneric.
+//
+//go:noescape
+func convKernelAVX512x1x112(k int, a *float32, off *int64, x *float32, c *float32, ldc int, bias *float32, act int, p0 float32, p1 float32)
+
+// convKernelAVX512x1x96 is the 1×96 AVX512 direct-convolution kernel; see convKernelGeneric.
+//
+//go:noescape
+func convKernelAVX512x1x96(k int, a *float32, off *int64, x *float32, c *float32, ldc int, bias *float32, act int, p0 float32, p1 float32)
+
+// convKernelAVX512x1x80 is the 1×80 AVX512 direct-convolution kernel; see convKernelGeneric.
+//
+//go:noescape
+func convKernelAVX512x1x80(k int, a *float32, off *int64, x *float32, c *float32, ldc int, bias *float32, act int, p0 float32, p1 float32)
+
+// convKernelAVX512x1x64 is the 1×64 AVX512 direct-convolution kernel; see convKernelGeneric.
+//
+//go:noescape
+func convKernelAVX512x1x64(k int, a *float32, off *int64, x *float32, c *float32, ldc int, bias *float32, act int, p0 float32, p1 float32)
+
+// convKernelAVX512x1x48 is the 1×48 AVX512 direct-convolution kernel; see convKernelGeneric.
+//
+//go:noescape
+func convKernelAVX512x1x48(k int, a *float32, off *int64, x *float32, c *float32, ldc int, bias *float32, act int, p0 float32, p1 float32)
+
+// convKernelAVX512x1x32 is the 1×32 AVX512 direct-convolution kernel; see convKernelGeneric.
+//
+//go:noescape
+func convKernelAVX512x1x32(k int, a *float32, off *int64, x *float32, c *float32, ldc int, bias *float32, act int, p0 float32, p1 float32)
+
+// convKernelAVX512x1x16 is the 1×16 AVX512 direct-convolution kernel; see convKernelGeneric.
+//
+//go:noescape
+func convKernelAVX512x1x16(k int, a *float32, off *int64, x *float32, c *float32, ldc int, bias *float32, act int, p0 float32, p1 float32)
 
 // convKernelAVX2x4x24 is the 4×24 AVX2 direct-convolution kernel; see convKernelGeneric.
 //
 //go:noescape
 func convKernelAVX2x4x24(k int, a *float32, off *int64, x *float32, c *float32, ldc int, bias *float32, act int, p0 float32, p1 float32)
 
+// convKernelAVX2x4x16 is the 4×16 AVX2 direct-convolution kernel; see convKernelGeneric.
+//
+//go:noescape
+func convKernelAVX2x4x16(k int, a *float32, off *int64, x *float32, c *float32, ldc int, bias *float32, act int, p0 float32, p1 float32)
+
+// convKernelAVX2x4x8 is the 4×8 AVX2 direct-convolution kernel; see convKernelGeneric.
+//
+//go:noescape
+func convKernelAVX2x4x8(k int, a *float32, off *int64, x *float32, c *float32, ldc int, bias *float32, act int, p0 float32, p1 float32)
+
 // convKernelAVX2x2x40 is the 2×40 AVX2 direct-convolution kernel; see convKernelGeneric.
 //
 //go:noescape
 func convKernelAVX2x2x40(k int, a *float32, off *int64, x *float32, c *float32, ldc int, bias *float32, act int, p0 float32, p1 float32)
 
+// convKernelAVX2x2x32 is the 2×32 AVX2 direct-convolution kernel; see convKernelGeneric.
+//
+//go:noescape
+func convKernelAVX2x2x32(k int, a *float32, off *int64, x *float32, c *float32, ldc int, bias *float32, act int, p0 float32, p1 float32)
+
+// convKernelAVX2x2x24 is the 2×24 AVX2 direct-convolution kernel; see convKernelGeneric.
+//
+//go:noescape
+func convKernelAVX2x2x24(k int, a *float32, off *int64, x *float32, c *float32, ldc int, bias *float32, act int, p0 float32, p1 float32)
+
+// convKernelAVX2x2x16 is the 2×16 AVX2 direct-convolution kernel; see convKernelGeneric.
+//
+//go:noescape
+func convKernelAVX2x2x16(k int, a *float32, off *int64, x *float32, c *float32, ldc int, bias *float32, act int, p0 float32, p1 float32)
+
+// convKernelAVX2x2x8 is the 2×8 AVX2 direct-convolution kernel; see convKernelGeneric.
+//
+//go:noescape
+func convKernelAVX2x2x8(k int, a *float32, off *int64, x *float32, c *float32, ldc int, bias *float32, act int, p0 float32, p1 float32)
+
 // convKernelAVX2x1x64 is the 1×64 AVX2 direct-convolution kernel; see convKernelGeneric.
 //
 //go:noescape
 func convKernelAVX2x1x64(k int, a *float32, off *int64, x *float32, c *float32, ldc int, bias *float32, act int, p0 float32, p1 float32)
+
+// convKernelAVX2x1x56 is the 1×56 AVX2 direct-convolution kernel; see convKernelGeneric.
+//
+//go:noescape
+func convKernelAVX2x1x56(k int, a *float32, off *int64, x *float32, c *float32, ldc int, bias *float32, act int, p0 float32, p1 float32)
+
+// convKernelAVX2x1x48 is the 1×48 AVX2 direct-convolution kernel; see convKernelGeneric.
+//
+//go:noescape
+func convKernelAVX2x1x48(k int, a *float32, off *int64, x *float32, c *float32, ldc int, bias *float32, act int, p0 float32, p1 float32)
+
+// convKernelAVX2x1x40 is the 1×40 AVX2 direct-convolution kernel; see convKernelGeneric.
+//
+//go:noescape
+func convKernelAVX2x1x40(k int, a *float32, off *int64, x *float32, c *float32, ldc int, bias *float32, act int, p0 float32, p1 float32)
+
+// convKernelAVX2x1x32 is the 1×32 AVX2 direct-convolution kernel; see convKernelGeneric.
+//
+//go:noescape
+func convKernelAVX2x1x32(k int, a *float32, off *int64, x *float32, c *float32, ldc int, bias *float32, act int, p0 float32, p1 float32)
+
+// convKernelAVX2x1x24 is the 1×24 AVX2 direct-convolution kernel; see convKernelGeneric.
+//
+//go:noescape
+func convKernelAVX2x1x24(k int, a *float32, off *int64, x *float32, c *float32, ldc int, bias *float32, act int, p0 float32, p1 float32)
+
+// convKernelAVX2x1x16 is the 1×16 AVX2 direct-convolution kernel; see convKernelGeneric.
+//
+//go:noescape
+func convKernelAVX2x1x16(k int, a *float32, off *int64, x *float32, c *float32, ldc int, bias *float32, act int, p0 float32, p1 float32)
+
+// convKernelAVX2x1x8 is the 1×8 AVX2 direct-convolution kernel; see convKernelGeneric.
+//
+//go:noescape
+func convKernelAVX2x1x8(k int, a *float32, off *int64, x *float32, c *float32, ldc int, bias *float32, act int, p0 float32, p1 float32)
 
 // maxPool2x2AVX512 is the AVX-512 twin of maxPool2x2Generic.
 //

@@ -58,11 +58,17 @@ const (
 
 func main() {
 	ConstraintExpr("!purego")
+	// Every shape also comes narrower, down to one vector, for the last
+	// column tile of a product.
 	for _, s := range avx512Shapes {
-		kernel(s.mr, s.v, true)
+		for v := s.v; v >= 1; v-- {
+			kernel(s.mr, v, true)
+		}
 	}
 	for _, s := range avx2Shapes {
-		kernel(s.mr, s.v, false)
+		for v := s.v; v >= 1; v-- {
+			kernel(s.mr, v, false)
+		}
 	}
 	maxPool2x2AVX512(false)
 	maxPool2x2AVX512(true)
