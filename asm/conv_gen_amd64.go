@@ -212,12 +212,12 @@ func convKernelAVX2x1x8(k int, a *float32, off *int64, x *float32, c *float32, l
 // maxPool2x2AVX512 is the AVX-512 twin of maxPool2x2Generic.
 //
 //go:noescape
-func maxPool2x2AVX512(n int, x *float32, ld int, dst *float32)
+func maxPool2x2AVX512(rows int, n int, x *float32, ld int, dst *float32)
 
 // maxPool2x2IdxAVX512 is the AVX-512 twin of maxPool2x2Generic.
 //
 //go:noescape
-func maxPool2x2IdxAVX512(n int, x *float32, ld int, dst *float32, idx *int64, base int64, w int)
+func maxPool2x2IdxAVX512(rows int, n int, x *float32, ld int, dst *float32, idx *int64, base int64, w int)
 
 // dup2AVX512 is the AVX-512 twin of dup2Generic.
 //

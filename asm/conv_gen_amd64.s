@@ -9408,21 +9408,16 @@ convKernelAVX2x1x8_clip:
 	VZEROUPPER
 	RET
 
-// func maxPool2x2AVX512(n int, x *float32, ld int, dst *float32)
+// func maxPool2x2AVX512(rows int, n int, x *float32, ld int, dst *float32)
 // Requires: AVX, AVX512BW, AVX512F, BMI2, CMOV
-TEXT ·maxPool2x2AVX512(SB), NOSPLIT, $0-32
-	MOVQ      n+0(FP), CX
-	MOVQ      x+8(FP), SI
-	MOVQ      ld+16(FP), DX
-	SHLQ      $0x02, DX
-	MOVQ      dst+24(FP), DI
-	VMOVDQU32 convEven<>+0(SB), Z31
-	VMOVDQU32 convOdd<>+0(SB), Z30
-
-maxPool2x2AVX512_loop:
-	TESTQ     CX, CX
-	JLE       maxPool2x2AVX512_done
-	MOVQ      CX, AX
+TEXT ·maxPool2x2AVX512(SB), NOSPLIT, $0-40
+	MOVQ      rows+0(FP), CX
+	MOVQ      n+8(FP), BX
+	MOVQ      BX, R10
+	SHRQ      $0x04, R10
+	MOVQ      BX, R11
+	ANDQ      $0x0f, R11
+	MOVQ      R11, AX
 	SHLQ      $0x01, AX
 	MOVQ      AX, R9
 	XORL      BX, BX
@@ -9435,7 +9430,7 @@ maxPool2x2AVX512_loop:
 	BZHIL     R9, BX, BX
 	KMOVD     BX, K1
 	KSHIFTRD  $0x10, K1, K2
-	MOVQ      CX, R9
+	MOVQ      R11, R9
 	XORL      BX, BX
 	CMPQ      R9, BX
 	CMOVQLT   BX, R9
@@ -9445,6 +9440,62 @@ maxPool2x2AVX512_loop:
 	MOVL      $0xffffffff, BX
 	BZHIL     R9, BX, BX
 	KMOVD     BX, K3
+	KSHIFTRW  $0x08, K3, K7
+	MOVQ      x+16(FP), R12
+	MOVQ      ld+24(FP), DX
+	SHLQ      $0x02, DX
+	MOVQ      dst+32(FP), DI
+	VMOVDQU32 convEven<>+0(SB), Z31
+	VMOVDQU32 convOdd<>+0(SB), Z30
+
+maxPool2x2AVX512_row:
+	TESTQ CX, CX
+	JLE   maxPool2x2AVX512_done
+	MOVQ  R12, SI
+	MOVQ  R10, AX
+	TESTQ AX, AX
+	JZ    maxPool2x2AVX512_tail
+
+maxPool2x2AVX512_full:
+	VMOVUPS   (SI), Z0
+	VMOVUPS   64(SI), Z1
+	VMOVUPS   (SI)(DX*1), Z2
+	VMOVUPS   64(SI)(DX*1), Z3
+	VMOVAPS   Z0, Z4
+	VPERMT2PS Z1, Z31, Z4
+	VMOVAPS   Z0, Z5
+	VPERMT2PS Z1, Z30, Z5
+	VMOVAPS   Z2, Z6
+	VPERMT2PS Z3, Z31, Z6
+	VMOVAPS   Z2, Z7
+	VPERMT2PS Z3, Z30, Z7
+	VCMPPS    $0x1e, Z4, Z5, K4
+	VCMPPS    $0x03, Z5, Z5, K5
+	VCMPPS    $0x07, Z4, Z4, K6
+	KANDW     K5, K6, K5
+	KORW      K4, K5, K4
+	VMOVAPS   Z5, K4, Z4
+	VCMPPS    $0x1e, Z4, Z6, K4
+	VCMPPS    $0x03, Z6, Z6, K5
+	VCMPPS    $0x07, Z4, Z4, K6
+	KANDW     K5, K6, K5
+	KORW      K4, K5, K4
+	VMOVAPS   Z6, K4, Z4
+	VCMPPS    $0x1e, Z4, Z7, K4
+	VCMPPS    $0x03, Z7, Z7, K5
+	VCMPPS    $0x07, Z4, Z4, K6
+	KANDW     K5, K6, K5
+	KORW      K4, K5, K4
+	VMOVAPS   Z7, K4, Z4
+	VMOVUPS   Z4, (DI)
+	ADDQ      $0x00000080, SI
+	ADDQ      $0x00000040, DI
+	DECQ      AX
+	JNZ       maxPool2x2AVX512_full
+
+maxPool2x2AVX512_tail:
+	TESTQ     R11, R11
+	JZ        maxPool2x2AVX512_end
 	VMOVUPS.Z (SI), K1, Z0
 	VMOVUPS.Z 64(SI), K2, Z1
 	VMOVUPS.Z (SI)(DX*1), K1, Z2
@@ -9476,10 +9527,12 @@ maxPool2x2AVX512_loop:
 	KORW      K4, K5, K4
 	VMOVAPS   Z7, K4, Z4
 	VMOVUPS   Z4, K3, (DI)
-	ADDQ      $0x00000080, SI
-	ADDQ      $0x00000040, DI
-	SUBQ      $0x10, CX
-	JMP       maxPool2x2AVX512_loop
+	LEAQ      (DI)(R11*4), DI
+
+maxPool2x2AVX512_end:
+	LEAQ (R12)(DX*2), R12
+	DECQ CX
+	JMP  maxPool2x2AVX512_row
 
 maxPool2x2AVX512_done:
 	VZEROUPPER
@@ -9521,55 +9574,123 @@ DATA convOdd<>+56(SB)/4, $0x0000001d
 DATA convOdd<>+60(SB)/4, $0x0000001f
 GLOBL convOdd<>(SB), RODATA|NOPTR, $64
 
-// func maxPool2x2IdxAVX512(n int, x *float32, ld int, dst *float32, idx *int64, base int64, w int)
+// func maxPool2x2IdxAVX512(rows int, n int, x *float32, ld int, dst *float32, idx *int64, base int64, w int)
 // Requires: AVX, AVX512BW, AVX512DQ, AVX512F, BMI2, CMOV
-TEXT ·maxPool2x2IdxAVX512(SB), NOSPLIT, $0-56
-	MOVQ         n+0(FP), CX
-	MOVQ         x+8(FP), SI
-	MOVQ         ld+16(FP), DX
+TEXT ·maxPool2x2IdxAVX512(SB), NOSPLIT, $0-64
+	MOVQ         rows+0(FP), CX
+	MOVQ         n+8(FP), BX
+	MOVQ         BX, R10
+	SHRQ         $0x04, R10
+	MOVQ         BX, R11
+	ANDQ         $0x0f, R11
+	MOVQ         R11, AX
+	SHLQ         $0x01, AX
+	MOVQ         AX, R9
+	XORL         BX, BX
+	CMPQ         R9, BX
+	CMOVQLT      BX, R9
+	MOVL         $0x00000020, BX
+	CMPQ         R9, BX
+	CMOVQGT      BX, R9
+	MOVL         $0xffffffff, BX
+	BZHIL        R9, BX, BX
+	KMOVD        BX, K1
+	KSHIFTRD     $0x10, K1, K2
+	MOVQ         R11, R9
+	XORL         BX, BX
+	CMPQ         R9, BX
+	CMOVQLT      BX, R9
+	MOVL         $0x00000020, BX
+	CMPQ         R9, BX
+	CMOVQGT      BX, R9
+	MOVL         $0xffffffff, BX
+	BZHIL        R9, BX, BX
+	KMOVD        BX, K3
+	KSHIFTRW     $0x08, K3, K7
+	MOVQ         x+16(FP), R12
+	MOVQ         ld+24(FP), DX
 	SHLQ         $0x02, DX
-	MOVQ         dst+24(FP), DI
+	MOVQ         dst+32(FP), DI
 	VMOVDQU32    convEven<>+0(SB), Z31
 	VMOVDQU32    convOdd<>+0(SB), Z30
-	MOVQ         idx+32(FP), R8
-	VMOVDQU32    convEven<>+0(SB), Z29
+	MOVQ         idx+40(FP), R8
+	VMOVDQU32    convEven<>+0(SB), Z23
 	MOVL         $0x00000001, BX
 	VPBROADCASTD BX, Z26
-	MOVQ         w+48(FP), BX
-	VPBROADCASTD BX, Z27
-	INCL         BX
+	MOVQ         w+56(FP), R13
+	VPBROADCASTD R13, Z27
+	LEAQ         1(R13), BX
 	VPBROADCASTD BX, Z28
-	MOVQ         base+40(FP), BX
+	MOVQ         base+48(FP), BX
 	VPBROADCASTQ BX, Z25
 	MOVL         $0x00000020, BX
 	VPBROADCASTD BX, Z24
+	SHLQ         $0x01, R13
+	VPBROADCASTQ R13, Z22
 
-maxPool2x2IdxAVX512_loop:
-	TESTQ         CX, CX
-	JLE           maxPool2x2IdxAVX512_done
-	MOVQ          CX, AX
-	SHLQ          $0x01, AX
-	MOVQ          AX, R9
-	XORL          BX, BX
-	CMPQ          R9, BX
-	CMOVQLT       BX, R9
-	MOVL          $0x00000020, BX
-	CMPQ          R9, BX
-	CMOVQGT       BX, R9
-	MOVL          $0xffffffff, BX
-	BZHIL         R9, BX, BX
-	KMOVD         BX, K1
-	KSHIFTRD      $0x10, K1, K2
-	MOVQ          CX, R9
-	XORL          BX, BX
-	CMPQ          R9, BX
-	CMOVQLT       BX, R9
-	MOVL          $0x00000020, BX
-	CMPQ          R9, BX
-	CMOVQGT       BX, R9
-	MOVL          $0xffffffff, BX
-	BZHIL         R9, BX, BX
-	KMOVD         BX, K3
+maxPool2x2IdxAVX512_row:
+	TESTQ     CX, CX
+	JLE       maxPool2x2IdxAVX512_done
+	MOVQ      R12, SI
+	VMOVDQA32 Z23, Z29
+	MOVQ      R10, AX
+	TESTQ     AX, AX
+	JZ        maxPool2x2IdxAVX512_tail
+
+maxPool2x2IdxAVX512_full:
+	VMOVUPS       (SI), Z0
+	VMOVUPS       64(SI), Z1
+	VMOVUPS       (SI)(DX*1), Z2
+	VMOVUPS       64(SI)(DX*1), Z3
+	VMOVAPS       Z0, Z4
+	VPERMT2PS     Z1, Z31, Z4
+	VMOVAPS       Z0, Z5
+	VPERMT2PS     Z1, Z30, Z5
+	VMOVAPS       Z2, Z6
+	VPERMT2PS     Z3, Z31, Z6
+	VMOVAPS       Z2, Z7
+	VPERMT2PS     Z3, Z30, Z7
+	VPXORD        Z8, Z8, Z8
+	VCMPPS        $0x1e, Z4, Z5, K4
+	VCMPPS        $0x03, Z5, Z5, K5
+	VCMPPS        $0x07, Z4, Z4, K6
+	KANDW         K5, K6, K5
+	KORW          K4, K5, K4
+	VMOVAPS       Z5, K4, Z4
+	VMOVDQA32     Z26, K4, Z8
+	VCMPPS        $0x1e, Z4, Z6, K4
+	VCMPPS        $0x03, Z6, Z6, K5
+	VCMPPS        $0x07, Z4, Z4, K6
+	KANDW         K5, K6, K5
+	KORW          K4, K5, K4
+	VMOVAPS       Z6, K4, Z4
+	VMOVDQA32     Z27, K4, Z8
+	VCMPPS        $0x1e, Z4, Z7, K4
+	VCMPPS        $0x03, Z7, Z7, K5
+	VCMPPS        $0x07, Z4, Z4, K6
+	KANDW         K5, K6, K5
+	KORW          K4, K5, K4
+	VMOVAPS       Z7, K4, Z4
+	VMOVDQA32     Z28, K4, Z8
+	VMOVUPS       Z4, (DI)
+	VPADDD        Z29, Z8, Z8
+	VPMOVSXDQ     Y8, Z9
+	VEXTRACTI32X8 $0x01, Z8, Y10
+	VPMOVSXDQ     Y10, Z10
+	VPADDQ        Z25, Z9, Z9
+	VPADDQ        Z25, Z10, Z10
+	VMOVDQU64     Z9, (R8)
+	VMOVDQU64     Z10, 64(R8)
+	VPADDD        Z24, Z29, Z29
+	ADDQ          $0x00000080, SI
+	ADDQ          $0x00000040, DI
+	ADDQ          $0x00000080, R8
+	DECQ          AX
+	JNZ           maxPool2x2IdxAVX512_full
+
+maxPool2x2IdxAVX512_tail:
+	TESTQ         R11, R11
+	JZ            maxPool2x2IdxAVX512_end
 	VMOVUPS.Z     (SI), K1, Z0
 	VMOVUPS.Z     64(SI), K2, Z1
 	VMOVUPS.Z     (SI)(DX*1), K1, Z2
@@ -9611,15 +9732,17 @@ maxPool2x2IdxAVX512_loop:
 	VPMOVSXDQ     Y10, Z10
 	VPADDQ        Z25, Z9, Z9
 	VPADDQ        Z25, Z10, Z10
-	KSHIFTRW      $0x08, K3, K4
 	VMOVDQU64     Z9, K3, (R8)
-	VMOVDQU64     Z10, K4, 64(R8)
+	VMOVDQU64     Z10, K7, 64(R8)
 	VPADDD        Z24, Z29, Z29
-	ADDQ          $0x00000080, R8
-	ADDQ          $0x00000080, SI
-	ADDQ          $0x00000040, DI
-	SUBQ          $0x10, CX
-	JMP           maxPool2x2IdxAVX512_loop
+	LEAQ          (DI)(R11*4), DI
+	LEAQ          (R8)(R11*8), R8
+
+maxPool2x2IdxAVX512_end:
+	LEAQ   (R12)(DX*2), R12
+	VPADDQ Z22, Z25, Z25
+	DECQ   CX
+	JMP    maxPool2x2IdxAVX512_row
 
 maxPool2x2IdxAVX512_done:
 	VZEROUPPER
@@ -9629,23 +9752,12 @@ maxPool2x2IdxAVX512_done:
 // Requires: AVX, AVX512BW, AVX512F, BMI2, CMOV
 TEXT ·dup2AVX512(SB), NOSPLIT, $0-56
 	MOVQ      rows+0(FP), CX
-	MOVQ      src+16(FP), R10
-	MOVQ      dst+32(FP), R11
-	VPXORD    Z31, Z31, Z31
-	VMOVDQU32 convDupLo<>+0(SB), Z30
-	VMOVDQU32 convDupHi<>+0(SB), Z29
-
-dup2AVX512_row:
-	TESTQ CX, CX
-	JLE   dup2AVX512_done
-	MOVQ  R10, SI
-	MOVQ  R11, DI
-	MOVQ  n+8(FP), DX
-
-dup2AVX512_loop:
-	TESTQ     DX, DX
-	JLE       dup2AVX512_rowend
-	MOVQ      DX, R9
+	MOVQ      n+8(FP), AX
+	MOVQ      AX, R12
+	SHRQ      $0x04, R12
+	MOVQ      AX, R13
+	ANDQ      $0x0f, R13
+	MOVQ      R13, R9
 	XORL      AX, AX
 	CMPQ      R9, AX
 	CMOVQLT   AX, R9
@@ -9655,7 +9767,7 @@ dup2AVX512_loop:
 	MOVL      $0xffffffff, AX
 	BZHIL     R9, AX, AX
 	KMOVD     AX, K1
-	MOVQ      DX, BX
+	MOVQ      R13, BX
 	SHLQ      $0x01, BX
 	MOVQ      BX, R9
 	XORL      AX, AX
@@ -9668,47 +9780,76 @@ dup2AVX512_loop:
 	BZHIL     R9, AX, AX
 	KMOVD     AX, K2
 	KSHIFTRD  $0x10, K2, K3
+	MOVQ      gap+48(FP), AX
+	MOVQ      AX, DX
+	SHRQ      $0x04, DX
+	ANDQ      $0x0f, AX
+	MOVQ      AX, R9
+	XORL      BX, BX
+	CMPQ      R9, BX
+	CMOVQLT   BX, R9
+	MOVL      $0x00000020, BX
+	CMPQ      R9, BX
+	CMOVQGT   BX, R9
+	MOVL      $0xffffffff, BX
+	BZHIL     R9, BX, BX
+	KMOVD     BX, K4
+	MOVQ      src+16(FP), R10
+	MOVQ      dst+32(FP), R11
+	MOVQ      lds+24(FP), R8
+	MOVQ      ldd+40(FP), R9
+	VPXORD    Z31, Z31, Z31
+	VMOVDQU32 convDupLo<>+0(SB), Z30
+	VMOVDQU32 convDupHi<>+0(SB), Z29
+
+dup2AVX512_row:
+	TESTQ CX, CX
+	JLE   dup2AVX512_done
+	MOVQ  R10, SI
+	MOVQ  R11, DI
+	MOVQ  R12, BX
+	TESTQ BX, BX
+	JZ    dup2AVX512_tail
+
+dup2AVX512_full:
+	VMOVUPS (SI), Z0
+	VPERMPS Z0, Z30, Z1
+	VPERMPS Z0, Z29, Z2
+	VMOVUPS Z1, (DI)
+	VMOVUPS Z2, 64(DI)
+	ADDQ    $0x00000040, SI
+	ADDQ    $0x00000080, DI
+	DECQ    BX
+	JNZ     dup2AVX512_full
+
+dup2AVX512_tail:
+	TESTQ     R13, R13
+	JZ        dup2AVX512_end
 	VMOVUPS.Z (SI), K1, Z0
 	VPERMPS   Z0, Z30, Z1
 	VPERMPS   Z0, Z29, Z2
 	VMOVUPS   Z1, K2, (DI)
 	VMOVUPS   Z2, K3, 64(DI)
-	ADDQ      $0x00000040, SI
-	ADDQ      $0x00000080, DI
-	SUBQ      $0x10, DX
-	JMP       dup2AVX512_loop
+	LEAQ      (DI)(R13*8), DI
 
-dup2AVX512_rowend:
-	DECQ CX
-	JZ   dup2AVX512_done
-	MOVQ n+8(FP), AX
-	LEAQ (R11)(AX*8), DI
-	MOVQ gap+48(FP), BX
+dup2AVX512_end:
+	DECQ  CX
+	JZ    dup2AVX512_done
+	MOVQ  DX, BX
+	TESTQ BX, BX
+	JZ    dup2AVX512_gtail
 
-dup2AVX512_zero:
-	TESTQ   BX, BX
-	JLE     dup2AVX512_zero_end
-	MOVQ    BX, R9
-	XORL    AX, AX
-	CMPQ    R9, AX
-	CMOVQLT AX, R9
-	MOVL    $0x00000020, AX
-	CMPQ    R9, AX
-	CMOVQGT AX, R9
-	MOVL    $0xffffffff, AX
-	BZHIL   R9, AX, AX
-	KMOVD   AX, K1
-	VMOVUPS Z31, K1, (DI)
+dup2AVX512_gfull:
+	VMOVUPS Z31, (DI)
 	ADDQ    $0x00000040, DI
-	SUBQ    $0x10, BX
-	JMP     dup2AVX512_zero
+	DECQ    BX
+	JNZ     dup2AVX512_gfull
 
-dup2AVX512_zero_end:
-	MOVQ lds+24(FP), AX
-	LEAQ (R10)(AX*4), R10
-	MOVQ ldd+40(FP), AX
-	LEAQ (R11)(AX*4), R11
-	JMP  dup2AVX512_row
+dup2AVX512_gtail:
+	VMOVUPS Z31, K4, (DI)
+	LEAQ    (R10)(R8*4), R10
+	LEAQ    (R11)(R9*4), R11
+	JMP     dup2AVX512_row
 
 dup2AVX512_done:
 	VZEROUPPER
@@ -9753,49 +9894,13 @@ GLOBL convDupHi<>(SB), RODATA|NOPTR, $64
 // func padRowsAVX512(rows int, w int, src *float32, lds int, dst *float32, ldd int, gap int)
 // Requires: AVX, AVX512BW, AVX512F, BMI2, CMOV
 TEXT ·padRowsAVX512(SB), NOSPLIT, $0-56
-	MOVQ   rows+0(FP), CX
-	MOVQ   src+16(FP), R10
-	MOVQ   dst+32(FP), R11
-	VPXORD Z31, Z31, Z31
-
-padRowsAVX512_row:
-	TESTQ CX, CX
-	JLE   padRowsAVX512_done
-	MOVQ  R10, SI
-	MOVQ  R11, DI
-	MOVQ  w+8(FP), DX
-
-padRowsAVX512_copy:
-	TESTQ     DX, DX
-	JLE       padRowsAVX512_copy_end
-	MOVQ      DX, R9
-	XORL      AX, AX
-	CMPQ      R9, AX
-	CMOVQLT   AX, R9
-	MOVL      $0x00000020, AX
-	CMPQ      R9, AX
-	CMOVQGT   AX, R9
-	MOVL      $0xffffffff, AX
-	BZHIL     R9, AX, AX
-	KMOVD     AX, K1
-	VMOVUPS.Z (SI), K1, Z0
-	VMOVUPS   Z0, K1, (DI)
-	ADDQ      $0x00000040, SI
-	ADDQ      $0x00000040, DI
-	SUBQ      $0x10, DX
-	JMP       padRowsAVX512_copy
-
-padRowsAVX512_copy_end:
-	DECQ CX
-	JZ   padRowsAVX512_done
-	MOVQ w+8(FP), AX
-	LEAQ (R11)(AX*4), DI
-	MOVQ gap+48(FP), DX
-
-padRowsAVX512_zero:
-	TESTQ   DX, DX
-	JLE     padRowsAVX512_zero_end
-	MOVQ    DX, R9
+	MOVQ    rows+0(FP), CX
+	MOVQ    w+8(FP), AX
+	MOVQ    AX, R12
+	SHRQ    $0x04, R12
+	MOVQ    AX, R13
+	ANDQ    $0x0f, R13
+	MOVQ    R13, R9
 	XORL    AX, AX
 	CMPQ    R9, AX
 	CMOVQLT AX, R9
@@ -9805,17 +9910,68 @@ padRowsAVX512_zero:
 	MOVL    $0xffffffff, AX
 	BZHIL   R9, AX, AX
 	KMOVD   AX, K1
-	VMOVUPS Z31, K1, (DI)
-	ADDQ    $0x00000040, DI
-	SUBQ    $0x10, DX
-	JMP     padRowsAVX512_zero
+	MOVQ    gap+48(FP), AX
+	MOVQ    AX, DX
+	SHRQ    $0x04, DX
+	ANDQ    $0x0f, AX
+	MOVQ    AX, R9
+	XORL    BX, BX
+	CMPQ    R9, BX
+	CMOVQLT BX, R9
+	MOVL    $0x00000020, BX
+	CMPQ    R9, BX
+	CMOVQGT BX, R9
+	MOVL    $0xffffffff, BX
+	BZHIL   R9, BX, BX
+	KMOVD   BX, K4
+	MOVQ    src+16(FP), R10
+	MOVQ    dst+32(FP), R11
+	MOVQ    lds+24(FP), R8
+	MOVQ    ldd+40(FP), R9
+	VPXORD  Z31, Z31, Z31
 
-padRowsAVX512_zero_end:
-	MOVQ lds+24(FP), AX
-	LEAQ (R10)(AX*4), R10
-	MOVQ ldd+40(FP), AX
-	LEAQ (R11)(AX*4), R11
-	JMP  padRowsAVX512_row
+padRowsAVX512_row:
+	TESTQ CX, CX
+	JLE   padRowsAVX512_done
+	MOVQ  R10, SI
+	MOVQ  R11, DI
+	MOVQ  R12, BX
+	TESTQ BX, BX
+	JZ    padRowsAVX512_tail
+
+padRowsAVX512_full:
+	VMOVUPS (SI), Z0
+	VMOVUPS Z0, (DI)
+	ADDQ    $0x00000040, SI
+	ADDQ    $0x00000040, DI
+	DECQ    BX
+	JNZ     padRowsAVX512_full
+
+padRowsAVX512_tail:
+	TESTQ     R13, R13
+	JZ        padRowsAVX512_end
+	VMOVUPS.Z (SI), K1, Z0
+	VMOVUPS   Z0, K1, (DI)
+	LEAQ      (DI)(R13*4), DI
+
+padRowsAVX512_end:
+	DECQ  CX
+	JZ    padRowsAVX512_done
+	MOVQ  DX, BX
+	TESTQ BX, BX
+	JZ    padRowsAVX512_gtail
+
+padRowsAVX512_gfull:
+	VMOVUPS Z31, (DI)
+	ADDQ    $0x00000040, DI
+	DECQ    BX
+	JNZ     padRowsAVX512_gfull
+
+padRowsAVX512_gtail:
+	VMOVUPS Z31, K4, (DI)
+	LEAQ    (R10)(R8*4), R10
+	LEAQ    (R11)(R9*4), R11
+	JMP     padRowsAVX512_row
 
 padRowsAVX512_done:
 	VZEROUPPER
@@ -9825,26 +9981,35 @@ padRowsAVX512_done:
 // Requires: AVX, AVX512BW, AVX512F, BMI2, CMOV
 TEXT ·splitRowsAVX512(SB), NOSPLIT, $0-80
 	MOVQ      rows+0(FP), CX
-	MOVQ      src+24(FP), R10
-	MOVQ      even+40(FP), R11
-	MOVQ      odd+48(FP), R13
-	VPXORD    Z31, Z31, Z31
-	VMOVDQU32 convEven<>+0(SB), Z30
-	VMOVDQU32 convOdd<>+0(SB), Z29
-
-splitRowsAVX512_row:
-	TESTQ CX, CX
-	JLE   splitRowsAVX512_done
-	MOVQ  R10, SI
-	MOVQ  R11, DI
-	MOVQ  R13, R8
-	MOVQ  ne+8(FP), DX
-	MOVQ  no+16(FP), R12
-
-splitRowsAVX512_chunk:
-	TESTQ     DX, DX
-	JLE       splitRowsAVX512_chunkend
-	LEAQ      (DX)(R12*1), BX
+	MOVQ      no+16(FP), AX
+	MOVQ      AX, R13
+	SHRQ      $0x04, R13
+	ANDQ      $0x0f, AX
+	MOVQ      AX, R9
+	XORL      BX, BX
+	CMPQ      R9, BX
+	CMOVQLT   BX, R9
+	MOVL      $0x00000020, BX
+	CMPQ      R9, BX
+	CMOVQGT   BX, R9
+	MOVL      $0xffffffff, BX
+	BZHIL     R9, BX, BX
+	KMOVD     BX, K4
+	MOVQ      ne+8(FP), DX
+	MOVQ      R13, BX
+	SHLQ      $0x04, BX
+	SUBQ      BX, DX
+	MOVQ      DX, R9
+	XORL      BX, BX
+	CMPQ      R9, BX
+	CMOVQLT   BX, R9
+	MOVL      $0x00000020, BX
+	CMPQ      R9, BX
+	CMOVQGT   BX, R9
+	MOVL      $0xffffffff, BX
+	BZHIL     R9, BX, BX
+	KMOVD     BX, K3
+	LEAQ      (DX)(AX*1), BX
 	MOVQ      BX, R9
 	XORL      AX, AX
 	CMPQ      R9, AX
@@ -9856,26 +10021,41 @@ splitRowsAVX512_chunk:
 	BZHIL     R9, AX, AX
 	KMOVD     AX, K1
 	KSHIFTRD  $0x10, K1, K2
-	MOVQ      DX, R9
-	XORL      AX, AX
-	CMPQ      R9, AX
-	CMOVQLT   AX, R9
-	MOVL      $0x00000020, AX
-	CMPQ      R9, AX
-	CMOVQGT   AX, R9
-	MOVL      $0xffffffff, AX
-	BZHIL     R9, AX, AX
-	KMOVD     AX, K3
-	MOVQ      R12, R9
-	XORL      AX, AX
-	CMPQ      R9, AX
-	CMOVQLT   AX, R9
-	MOVL      $0x00000020, AX
-	CMPQ      R9, AX
-	CMOVQGT   AX, R9
-	MOVL      $0xffffffff, AX
-	BZHIL     R9, AX, AX
-	KMOVD     AX, K4
+	MOVQ      src+24(FP), R10
+	MOVQ      even+40(FP), R11
+	MOVQ      odd+48(FP), R12
+	VPXORD    Z31, Z31, Z31
+	VMOVDQU32 convEven<>+0(SB), Z30
+	VMOVDQU32 convOdd<>+0(SB), Z29
+
+splitRowsAVX512_row:
+	TESTQ CX, CX
+	JLE   splitRowsAVX512_done
+	MOVQ  R10, SI
+	MOVQ  R11, DI
+	MOVQ  R12, R8
+	MOVQ  R13, BX
+	TESTQ BX, BX
+	JZ    splitRowsAVX512_tail
+
+splitRowsAVX512_full:
+	VMOVUPS   (SI), Z0
+	VMOVUPS   64(SI), Z1
+	VMOVAPS   Z0, Z2
+	VPERMT2PS Z1, Z30, Z2
+	VMOVAPS   Z0, Z3
+	VPERMT2PS Z1, Z29, Z3
+	VMOVUPS   Z2, (DI)
+	VMOVUPS   Z3, (R8)
+	ADDQ      $0x00000080, SI
+	ADDQ      $0x00000040, DI
+	ADDQ      $0x00000040, R8
+	DECQ      BX
+	JNZ       splitRowsAVX512_full
+
+splitRowsAVX512_tail:
+	TESTQ     DX, DX
+	JZ        splitRowsAVX512_end
 	VMOVUPS.Z (SI), K1, Z0
 	VMOVUPS.Z 64(SI), K2, Z1
 	VMOVAPS   Z0, Z2
@@ -9884,59 +10064,53 @@ splitRowsAVX512_chunk:
 	VPERMT2PS Z1, Z29, Z3
 	VMOVUPS   Z2, K3, (DI)
 	VMOVUPS   Z3, K4, (R8)
-	ADDQ      $0x00000080, SI
-	ADDQ      $0x00000040, DI
-	ADDQ      $0x00000040, R8
-	SUBQ      $0x10, DX
-	SUBQ      $0x10, R12
-	JMP       splitRowsAVX512_chunk
 
-splitRowsAVX512_chunkend:
+splitRowsAVX512_end:
 	DECQ CX
 	JZ   splitRowsAVX512_done
 	MOVQ ne+8(FP), AX
 	LEAQ (R11)(AX*4), DI
-	MOVQ gape+64(FP), BX
+	MOVQ gape+64(FP), AX
 
 splitRowsAVX512_zeroe:
-	TESTQ   BX, BX
+	TESTQ   AX, AX
 	JLE     splitRowsAVX512_zeroe_end
-	MOVQ    BX, R9
-	XORL    AX, AX
-	CMPQ    R9, AX
-	CMOVQLT AX, R9
-	MOVL    $0x00000020, AX
-	CMPQ    R9, AX
-	CMOVQGT AX, R9
-	MOVL    $0xffffffff, AX
-	BZHIL   R9, AX, AX
-	KMOVD   AX, K1
-	VMOVUPS Z31, K1, (DI)
+	MOVQ    AX, R9
+	XORL    BX, BX
+	CMPQ    R9, BX
+	CMOVQLT BX, R9
+	MOVL    $0x00000020, BX
+	CMPQ    R9, BX
+	CMOVQGT BX, R9
+	MOVL    $0xffffffff, BX
+	BZHIL   R9, BX, BX
+	KMOVD   BX, K5
+	VMOVUPS Z31, K5, (DI)
 	ADDQ    $0x00000040, DI
-	SUBQ    $0x10, BX
+	SUBQ    $0x10, AX
 	JMP     splitRowsAVX512_zeroe
 
 splitRowsAVX512_zeroe_end:
 	MOVQ no+16(FP), AX
-	LEAQ (R13)(AX*4), R8
-	MOVQ gapo+72(FP), BX
+	LEAQ (R12)(AX*4), R8
+	MOVQ gapo+72(FP), AX
 
 splitRowsAVX512_zeroo:
-	TESTQ   BX, BX
+	TESTQ   AX, AX
 	JLE     splitRowsAVX512_zeroo_end
-	MOVQ    BX, R9
-	XORL    AX, AX
-	CMPQ    R9, AX
-	CMOVQLT AX, R9
-	MOVL    $0x00000020, AX
-	CMPQ    R9, AX
-	CMOVQGT AX, R9
-	MOVL    $0xffffffff, AX
-	BZHIL   R9, AX, AX
-	KMOVD   AX, K1
-	VMOVUPS Z31, K1, (R8)
+	MOVQ    AX, R9
+	XORL    BX, BX
+	CMPQ    R9, BX
+	CMOVQLT BX, R9
+	MOVL    $0x00000020, BX
+	CMPQ    R9, BX
+	CMOVQGT BX, R9
+	MOVL    $0xffffffff, BX
+	BZHIL   R9, BX, BX
+	KMOVD   BX, K5
+	VMOVUPS Z31, K5, (R8)
 	ADDQ    $0x00000040, R8
-	SUBQ    $0x10, BX
+	SUBQ    $0x10, AX
 	JMP     splitRowsAVX512_zeroo
 
 splitRowsAVX512_zeroo_end:
@@ -9944,7 +10118,7 @@ splitRowsAVX512_zeroo_end:
 	LEAQ (R10)(AX*4), R10
 	MOVQ ldd+56(FP), AX
 	LEAQ (R11)(AX*4), R11
-	LEAQ (R13)(AX*4), R13
+	LEAQ (R12)(AX*4), R12
 	JMP  splitRowsAVX512_row
 
 splitRowsAVX512_done:
@@ -9955,45 +10129,35 @@ splitRowsAVX512_done:
 // Requires: AVX, AVX512BW, AVX512F, BMI2, CMOV
 TEXT ·interleaveRowsAVX512(SB), NOSPLIT, $0-72
 	MOVQ      rows+0(FP), CX
-	MOVQ      dst+56(FP), R10
-	MOVQ      even+24(FP), R11
-	MOVQ      odd+40(FP), R13
-	VMOVDQU32 convZipLo<>+0(SB), Z30
-	VMOVDQU32 convZipHi<>+0(SB), Z29
-
-interleaveRowsAVX512_row:
-	TESTQ CX, CX
-	JLE   interleaveRowsAVX512_done
-	MOVQ  R10, SI
-	MOVQ  R11, DI
-	MOVQ  R13, R8
-	MOVQ  ne+8(FP), DX
-	MOVQ  no+16(FP), R12
-
-interleaveRowsAVX512_chunk:
-	TESTQ     DX, DX
-	JLE       interleaveRowsAVX512_chunkend
+	MOVQ      no+16(FP), AX
+	MOVQ      AX, R13
+	SHRQ      $0x04, R13
+	ANDQ      $0x0f, AX
+	MOVQ      AX, R9
+	XORL      BX, BX
+	CMPQ      R9, BX
+	CMOVQLT   BX, R9
+	MOVL      $0x00000020, BX
+	CMPQ      R9, BX
+	CMOVQGT   BX, R9
+	MOVL      $0xffffffff, BX
+	BZHIL     R9, BX, BX
+	KMOVD     BX, K4
+	MOVQ      ne+8(FP), DX
+	MOVQ      R13, BX
+	SHLQ      $0x04, BX
+	SUBQ      BX, DX
 	MOVQ      DX, R9
-	XORL      AX, AX
-	CMPQ      R9, AX
-	CMOVQLT   AX, R9
-	MOVL      $0x00000020, AX
-	CMPQ      R9, AX
-	CMOVQGT   AX, R9
-	MOVL      $0xffffffff, AX
-	BZHIL     R9, AX, AX
-	KMOVD     AX, K3
-	MOVQ      R12, R9
-	XORL      AX, AX
-	CMPQ      R9, AX
-	CMOVQLT   AX, R9
-	MOVL      $0x00000020, AX
-	CMPQ      R9, AX
-	CMOVQGT   AX, R9
-	MOVL      $0xffffffff, AX
-	BZHIL     R9, AX, AX
-	KMOVD     AX, K4
-	LEAQ      (DX)(R12*1), BX
+	XORL      BX, BX
+	CMPQ      R9, BX
+	CMOVQLT   BX, R9
+	MOVL      $0x00000020, BX
+	CMPQ      R9, BX
+	CMOVQGT   BX, R9
+	MOVL      $0xffffffff, BX
+	BZHIL     R9, BX, BX
+	KMOVD     BX, K3
+	LEAQ      (DX)(AX*1), BX
 	MOVQ      BX, R9
 	XORL      AX, AX
 	CMPQ      R9, AX
@@ -10005,6 +10169,40 @@ interleaveRowsAVX512_chunk:
 	BZHIL     R9, AX, AX
 	KMOVD     AX, K1
 	KSHIFTRD  $0x10, K1, K2
+	MOVQ      dst+56(FP), R10
+	MOVQ      even+24(FP), R11
+	MOVQ      odd+40(FP), R12
+	VMOVDQU32 convZipLo<>+0(SB), Z30
+	VMOVDQU32 convZipHi<>+0(SB), Z29
+
+interleaveRowsAVX512_row:
+	TESTQ CX, CX
+	JLE   interleaveRowsAVX512_done
+	MOVQ  R10, SI
+	MOVQ  R11, DI
+	MOVQ  R12, R8
+	MOVQ  R13, BX
+	TESTQ BX, BX
+	JZ    interleaveRowsAVX512_tail
+
+interleaveRowsAVX512_full:
+	VMOVUPS   (DI), Z0
+	VMOVUPS   (R8), Z1
+	VMOVAPS   Z0, Z2
+	VPERMT2PS Z1, Z30, Z2
+	VMOVAPS   Z0, Z3
+	VPERMT2PS Z1, Z29, Z3
+	VMOVUPS   Z2, (SI)
+	VMOVUPS   Z3, 64(SI)
+	ADDQ      $0x00000080, SI
+	ADDQ      $0x00000040, DI
+	ADDQ      $0x00000040, R8
+	DECQ      BX
+	JNZ       interleaveRowsAVX512_full
+
+interleaveRowsAVX512_tail:
+	TESTQ     DX, DX
+	JZ        interleaveRowsAVX512_end
 	VMOVUPS.Z (DI), K3, Z0
 	VMOVUPS.Z (R8), K4, Z1
 	VMOVAPS   Z0, Z2
@@ -10013,21 +10211,15 @@ interleaveRowsAVX512_chunk:
 	VPERMT2PS Z1, Z29, Z3
 	VMOVUPS   Z2, K1, (SI)
 	VMOVUPS   Z3, K2, 64(SI)
-	ADDQ      $0x00000080, SI
-	ADDQ      $0x00000040, DI
-	ADDQ      $0x00000040, R8
-	SUBQ      $0x10, DX
-	SUBQ      $0x10, R12
-	JMP       interleaveRowsAVX512_chunk
 
-interleaveRowsAVX512_chunkend:
+interleaveRowsAVX512_end:
 	DECQ CX
 	MOVQ ldd+64(FP), AX
 	LEAQ (R10)(AX*4), R10
 	MOVQ lde+32(FP), AX
 	LEAQ (R11)(AX*4), R11
 	MOVQ ldo+48(FP), AX
-	LEAQ (R13)(AX*4), R13
+	LEAQ (R12)(AX*4), R12
 	JMP  interleaveRowsAVX512_row
 
 interleaveRowsAVX512_done:

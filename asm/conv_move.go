@@ -5,8 +5,8 @@ import "fmt"
 // moveKernels are one tier's data-movement kernels for convolution
 // regions; nil entries use the generic twins.
 type moveKernels struct {
-	maxPool2x2     func(n int, x *float32, ld int, dst *float32)
-	maxPool2x2Idx  func(n int, x *float32, ld int, dst *float32, idx *int64, base int64, w int)
+	maxPool2x2     func(rows, n int, x *float32, ld int, dst *float32)
+	maxPool2x2Idx  func(rows, n int, x *float32, ld int, dst *float32, idx *int64, base int64, w int)
 	dup2           func(rows, n int, src *float32, lds int, dst *float32, ldd, gap int)
 	padRows        func(rows, w int, src *float32, lds int, dst *float32, ldd, gap int)
 	splitRows      func(rows, ne, no int, src *float32, lds int, even, odd *float32, ldd, gape, gapo int)
@@ -45,18 +45,18 @@ func maxPool2x2With(k *moveKernels, dst []float32, idx []int64, x []float32, ldx
 	if len(dst) < rows*cols || (idx != nil && len(idx) < rows*cols) || len(x) < (2*rows-1)*ldx+2*cols {
 		return fmt.Errorf("asm: MaxPool2x2: %d outputs, %d indices, %d inputs for %d×%d outputs from rows %d apart", len(dst), len(idx), len(x), rows, cols, ldx)
 	}
-	for i := 0; i < rows; i++ {
-		xi := x[2*i*ldx:]
-		d := dst[i*cols : (i+1)*cols]
-		switch {
-		case idx == nil && k.maxPool2x2 != nil:
-			k.maxPool2x2(cols, &xi[0], ldx, &d[0])
-		case idx == nil:
-			maxPool2x2Generic(cols, xi, ldx, d, nil, 0, w)
-		case k.maxPool2x2Idx != nil:
-			k.maxPool2x2Idx(cols, &xi[0], ldx, &d[0], &idx[i*cols], base+int64(2*i*w), w)
-		default:
-			maxPool2x2Generic(cols, xi, ldx, d, idx[i*cols:(i+1)*cols], base+int64(2*i*w), w)
+	switch {
+	case idx == nil && k.maxPool2x2 != nil:
+		k.maxPool2x2(rows, cols, &x[0], ldx, &dst[0])
+	case idx != nil && k.maxPool2x2Idx != nil:
+		k.maxPool2x2Idx(rows, cols, &x[0], ldx, &dst[0], &idx[0], base, w)
+	default:
+		for i := 0; i < rows; i++ {
+			var ix []int64
+			if idx != nil {
+				ix = idx[i*cols : (i+1)*cols]
+			}
+			maxPool2x2Generic(cols, x[2*i*ldx:], ldx, dst[i*cols:(i+1)*cols], ix, base+int64(2*i*w), w)
 		}
 	}
 	return nil

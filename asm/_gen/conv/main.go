@@ -316,21 +316,83 @@ func lowBits(cnt, tmp GPPhysical, k Register) {
 	KMOVD(tmp.As32(), k)
 }
 
-// maxPool2x2AVX512 emits the row kernel of a 2×2, stride-2 max pool; see
-// maxPool2x2Generic.
+// chunks splits count elements into full chunks of 16 (into nf) and a
+// tail of count mod 16 (into tail), keeping count.
+func chunks(count, nf, tail GPPhysical) {
+	MOVQ(count, nf)
+	SHRQ(U8(4), nf)
+	MOVQ(count, tail)
+	ANDQ(U8(15), tail)
+}
+
+// rowLoop emits a loop over rows: head sets up the row, full runs one
+// full chunk (called with the chunk loop around it, nf times), tail the
+// masked last chunk (skipped when tail is zero), end advances to the
+// next row and may jump to done. Labels are prefixed with name.
+func rowLoop(name string, rows, nf, tail, cnt GPPhysical, head, full, masked, end func()) {
+	Label(name + "_row")
+	TESTQ(rows, rows)
+	JLE(LabelRef(name + "_done"))
+	head()
+	MOVQ(nf, cnt)
+	TESTQ(cnt, cnt)
+	JZ(LabelRef(name + "_tail"))
+	Label(name + "_full")
+	full()
+	DECQ(cnt)
+	JNZ(LabelRef(name + "_full"))
+	Label(name + "_tail")
+	TESTQ(tail, tail)
+	JZ(LabelRef(name + "_end"))
+	masked()
+	Label(name + "_end")
+	end()
+	JMP(LabelRef(name + "_row"))
+	Label(name + "_done")
+	VZEROUPPER()
+	RET()
+}
+
+// zeroGap stores gap zeros (Z31) at d: ngf full vectors, then one under
+// mask kg. It clobbers cnt.
+func zeroGap(name string, d, ngf, cnt GPPhysical, kg Register) {
+	MOVQ(ngf, cnt)
+	TESTQ(cnt, cnt)
+	JZ(LabelRef(name + "_gtail"))
+	Label(name + "_gfull")
+	VMOVUPS(Z31, Mem{Base: d})
+	ADDQ(U32(64), d)
+	DECQ(cnt)
+	JNZ(LabelRef(name + "_gfull"))
+	Label(name + "_gtail")
+	VMOVUPS(Z31, kg, Mem{Base: d})
+}
+
+// maxPool2x2AVX512 emits the AVX-512 twin of maxPool2x2Generic.
 func maxPool2x2AVX512(withIdx bool) {
 	name := "maxPool2x2AVX512"
-	sig := "func(n int, x *float32, ld int, dst *float32)"
+	sig := "func(rows, n int, x *float32, ld int, dst *float32)"
 	if withIdx {
 		name = "maxPool2x2IdxAVX512"
-		sig = "func(n int, x *float32, ld int, dst *float32, idx *int64, base int64, w int)"
+		sig = "func(rows, n int, x *float32, ld int, dst *float32, idx *int64, base int64, w int)"
 	}
 	TEXT(name, NOSPLIT, sig)
 	Pragma("noescape")
 	Doc(fmt.Sprintf("%s is the AVX-512 twin of maxPool2x2Generic.", name))
-	rN, rX, rLd, rD, rI, rCnt, rTmp := RCX, RSI, RDX, RDI, R8, RAX, RBX
-	Load(Param("n"), rN)
-	Load(Param("x"), rX)
+	rRows, rX, rLd, rD, rI, rCnt, rTmp := RCX, RSI, RDX, RDI, R8, RAX, RBX
+	rNF, rTail, rXp, rW := R10, R11, R12, R13
+	Load(Param("rows"), rRows)
+	Load(Param("n"), rTmp)
+	chunks(rTmp, rNF, rTail)
+	// K1, K2: input lanes of the tail's two vectors per row; K3: its
+	// outputs; K7: K3's upper half (indices).
+	MOVQ(rTail, rCnt)
+	SHLQ(U8(1), rCnt)
+	lowBits(rCnt, rTmp, K1)
+	KSHIFTRD(U8(16), K1, K2)
+	lowBits(rTail, rTmp, K3)
+	KSHIFTRW(U8(8), K3, K7)
+	Load(Param("x"), rXp)
 	Load(Param("ld"), rLd)
 	SHLQ(U8(2), rLd)
 	Load(Param("dst"), rD)
@@ -338,82 +400,115 @@ func maxPool2x2AVX512(withIdx bool) {
 	VMOVDQU32(table("convEven"), even)
 	VMOVDQU32(table("convOdd"), odd)
 	codes := []VecPhysical{Z26, Z27, Z28} // 1, w, w+1
-	pos, base, step := Z29, Z25, Z24
+	pos, base, step, pos0, rowStep := Z29, Z25, Z24, Z23, Z22
 	if withIdx {
 		Load(Param("idx"), rI)
-		VMOVDQU32(table("convEven"), pos) // 2·lane
+		VMOVDQU32(table("convEven"), pos0) // 2·lane
 		MOVL(U32(1), rTmp.As32())
 		VPBROADCASTD(rTmp.As32(), codes[0])
-		Load(Param("w"), rTmp)
-		VPBROADCASTD(rTmp.As32(), codes[1])
-		INCL(rTmp.As32())
+		Load(Param("w"), rW)
+		VPBROADCASTD(rW.As32(), codes[1])
+		LEAQ(Mem{Base: rW, Disp: 1}, rTmp)
 		VPBROADCASTD(rTmp.As32(), codes[2])
 		Load(Param("base"), rTmp)
 		VPBROADCASTQ(rTmp, base)
 		MOVL(U32(32), rTmp.As32())
 		VPBROADCASTD(rTmp.As32(), step)
+		SHLQ(U8(1), rW)
+		VPBROADCASTQ(rW, rowStep) // 2w: the next output row's base
 	}
-	Label(name + "_loop")
-	TESTQ(rN, rN)
-	JLE(LabelRef(name + "_done"))
-	// K1, K2: input lanes of the two vectors per row; K3: outputs.
-	MOVQ(rN, rCnt)
-	SHLQ(U8(1), rCnt)
-	lowBits(rCnt, rTmp, K1)
-	KSHIFTRD(U8(16), K1, K2)
-	lowBits(rN, rTmp, K3)
-	VMOVUPS_Z(Mem{Base: rX}, K1, Z0)
-	VMOVUPS_Z(Mem{Base: rX, Disp: 64}, K2, Z1)
-	VMOVUPS_Z(Mem{Base: rX, Index: rLd, Scale: 1}, K1, Z2)
-	VMOVUPS_Z(Mem{Base: rX, Index: rLd, Scale: 1, Disp: 64}, K2, Z3)
-	// Window elements in order: top even, top odd, bottom even, bottom odd.
-	m := Z4
-	cand := []VecPhysical{Z5, Z6, Z7}
-	VMOVAPS(Z0, m)
-	VPERMT2PS(Z1, even, m)
-	VMOVAPS(Z0, cand[0])
-	VPERMT2PS(Z1, odd, cand[0])
-	VMOVAPS(Z2, cand[1])
-	VPERMT2PS(Z3, even, cand[1])
-	VMOVAPS(Z2, cand[2])
-	VPERMT2PS(Z3, odd, cand[2])
-	code := Z8
-	if withIdx {
-		VPXORD(code, code, code)
-	}
-	for i, c := range cand {
-		// take = c > m || (c is NaN && m is not)
-		VCMPPS(U8(0x1e), m, c, K4) // GT_OQ: c > m
-		VCMPPS(U8(3), c, c, K5)    // UNORD_Q: c is NaN
-		VCMPPS(U8(7), m, m, K6)    // ORD_Q: m is not NaN
-		KANDW(K5, K6, K5)
-		KORW(K4, K5, K4)
-		VMOVAPS(c, K4, m)
+	body := func(masked bool) {
+		if masked {
+			VMOVUPS_Z(Mem{Base: rX}, K1, Z0)
+			VMOVUPS_Z(Mem{Base: rX, Disp: 64}, K2, Z1)
+			VMOVUPS_Z(Mem{Base: rX, Index: rLd, Scale: 1}, K1, Z2)
+			VMOVUPS_Z(Mem{Base: rX, Index: rLd, Scale: 1, Disp: 64}, K2, Z3)
+		} else {
+			VMOVUPS(Mem{Base: rX}, Z0)
+			VMOVUPS(Mem{Base: rX, Disp: 64}, Z1)
+			VMOVUPS(Mem{Base: rX, Index: rLd, Scale: 1}, Z2)
+			VMOVUPS(Mem{Base: rX, Index: rLd, Scale: 1, Disp: 64}, Z3)
+		}
+		// Window elements in order: top even, top odd, bottom even,
+		// bottom odd.
+		m := Z4
+		cand := []VecPhysical{Z5, Z6, Z7}
+		VMOVAPS(Z0, m)
+		VPERMT2PS(Z1, even, m)
+		VMOVAPS(Z0, cand[0])
+		VPERMT2PS(Z1, odd, cand[0])
+		VMOVAPS(Z2, cand[1])
+		VPERMT2PS(Z3, even, cand[1])
+		VMOVAPS(Z2, cand[2])
+		VPERMT2PS(Z3, odd, cand[2])
+		code := Z8
 		if withIdx {
-			VMOVDQA32(codes[i], K4, code)
+			VPXORD(code, code, code)
+		}
+		for i, c := range cand {
+			// take = c > m || (c is NaN && m is not)
+			VCMPPS(U8(0x1e), m, c, K4) // GT_OQ: c > m
+			VCMPPS(U8(3), c, c, K5)    // UNORD_Q: c is NaN
+			VCMPPS(U8(7), m, m, K6)    // ORD_Q: m is not NaN
+			KANDW(K5, K6, K5)
+			KORW(K4, K5, K4)
+			VMOVAPS(c, K4, m)
+			if withIdx {
+				VMOVDQA32(codes[i], K4, code)
+			}
+		}
+		if masked {
+			VMOVUPS(m, K3, Mem{Base: rD})
+		} else {
+			VMOVUPS(m, Mem{Base: rD})
+		}
+		if withIdx {
+			VPADDD(pos, code, code)
+			VPMOVSXDQ(code.AsY(), Z9)
+			VEXTRACTI32X8(U8(1), code, Y10)
+			VPMOVSXDQ(Y10, Z10)
+			VPADDQ(base, Z9, Z9)
+			VPADDQ(base, Z10, Z10)
+			if masked {
+				VMOVDQU64(Z9, K3, Mem{Base: rI})
+				VMOVDQU64(Z10, K7, Mem{Base: rI, Disp: 64})
+			} else {
+				VMOVDQU64(Z9, Mem{Base: rI})
+				VMOVDQU64(Z10, Mem{Base: rI, Disp: 64})
+			}
+			VPADDD(step, pos, pos)
 		}
 	}
-	VMOVUPS(m, K3, Mem{Base: rD})
-	if withIdx {
-		VPADDD(pos, code, code)
-		VPMOVSXDQ(code.AsY(), Z9)
-		VEXTRACTI32X8(U8(1), code, Y10)
-		VPMOVSXDQ(Y10, Z10)
-		VPADDQ(base, Z9, Z9)
-		VPADDQ(base, Z10, Z10)
-		KSHIFTRW(U8(8), K3, K4)
-		VMOVDQU64(Z9, K3, Mem{Base: rI})
-		VMOVDQU64(Z10, K4, Mem{Base: rI, Disp: 64})
-		VPADDD(step, pos, pos)
-		ADDQ(U32(128), rI)
-	}
-	ADDQ(U32(128), rX)
-	ADDQ(U32(64), rD)
-	SUBQ(U8(16), rN)
-	JMP(LabelRef(name + "_loop"))
-	Label(name + "_done")
-	VZEROUPPER()
-	RET()
+	rowLoop(name, rRows, rNF, rTail, rCnt,
+		func() {
+			MOVQ(rXp, rX)
+			if withIdx {
+				VMOVDQA32(pos0, pos)
+			}
+		},
+		func() {
+			body(false)
+			ADDQ(U32(128), rX)
+			ADDQ(U32(64), rD)
+			if withIdx {
+				ADDQ(U32(128), rI)
+			}
+		},
+		func() {
+			body(true)
+			LEAQ(Mem{Base: rD, Index: rTail, Scale: 4}, rD)
+			if withIdx {
+				LEAQ(Mem{Base: rI, Index: rTail, Scale: 8}, rI)
+			}
+		},
+		func() {
+			// Next output row: two input rows down.
+			LEAQ(Mem{Base: rXp, Index: rLd, Scale: 2}, rXp)
+			if withIdx {
+				VPADDQ(rowStep, base, base)
+			}
+			DECQ(rRows)
+		})
 }
 
 // dup2AVX512 emits the AVX-512 twin of dup2Generic.
@@ -422,82 +517,58 @@ func dup2AVX512() {
 	TEXT(name, NOSPLIT, "func(rows, n int, src *float32, lds int, dst *float32, ldd, gap int)")
 	Pragma("noescape")
 	Doc(name + " is the AVX-512 twin of dup2Generic.")
-	rRows, rN, rS, rD, rCnt, rTmp, rSp, rDp := RCX, RDX, RSI, RDI, RBX, RAX, R10, R11
+	rRows, rS, rD, rCnt, rTmp, rSp, rDp := RCX, RSI, RDI, RBX, RAX, R10, R11
+	rNF, rTail, rGF, rLds, rLdd := R12, R13, RDX, R8, R9
 	Load(Param("rows"), rRows)
+	Load(Param("n"), rTmp)
+	chunks(rTmp, rNF, rTail)
+	lowBits(rTail, rTmp, K1)
+	MOVQ(rTail, rCnt)
+	SHLQ(U8(1), rCnt)
+	lowBits(rCnt, rTmp, K2)
+	KSHIFTRD(U8(16), K2, K3)
+	Load(Param("gap"), rTmp)
+	MOVQ(rTmp, rGF)
+	SHRQ(U8(4), rGF)
+	ANDQ(U8(15), rTmp)
+	lowBits(rTmp, rCnt, K4)
 	Load(Param("src"), rSp)
 	Load(Param("dst"), rDp)
+	Load(Param("lds"), rLds)
+	Load(Param("ldd"), rLdd)
 	VPXORD(Z31, Z31, Z31)
 	lo, hi := Z30, Z29
 	VMOVDQU32(table("convDupLo"), lo)
 	VMOVDQU32(table("convDupHi"), hi)
-	Label(name + "_row")
-	TESTQ(rRows, rRows)
-	JLE(LabelRef(name + "_done"))
-	MOVQ(rSp, rS)
-	MOVQ(rDp, rD)
-	Load(Param("n"), rN)
-	Label(name + "_loop")
-	TESTQ(rN, rN)
-	JLE(LabelRef(name + "_rowend"))
-	lowBits(rN, rTmp, K1)
-	MOVQ(rN, rCnt)
-	SHLQ(U8(1), rCnt)
-	lowBits(rCnt, rTmp, K2)
-	KSHIFTRD(U8(16), K2, K3)
-	VMOVUPS_Z(Mem{Base: rS}, K1, Z0)
-	VPERMPS(Z0, lo, Z1)
-	VPERMPS(Z0, hi, Z2)
-	VMOVUPS(Z1, K2, Mem{Base: rD})
-	VMOVUPS(Z2, K3, Mem{Base: rD, Disp: 64})
-	ADDQ(U32(64), rS)
-	ADDQ(U32(128), rD)
-	SUBQ(U8(16), rN)
-	JMP(LabelRef(name + "_loop"))
-	Label(name + "_rowend")
-	DECQ(rRows)
-	JZ(LabelRef(name + "_done"))
-	Load(Param("n"), rTmp)
-	LEAQ(Mem{Base: rDp, Index: rTmp, Scale: 8}, rD)
-	Load(Param("gap"), rCnt)
-	zeroElems(name+"_zero", rD, rCnt, rTmp)
-	Load(Param("lds"), rTmp)
-	LEAQ(Mem{Base: rSp, Index: rTmp, Scale: 4}, rSp)
-	Load(Param("ldd"), rTmp)
-	LEAQ(Mem{Base: rDp, Index: rTmp, Scale: 4}, rDp)
-	JMP(LabelRef(name + "_row"))
-	Label(name + "_done")
-	VZEROUPPER()
-	RET()
-}
-
-// copyElems copies cnt elements from s to d (advancing both, consuming
-// cnt), 16 at a time with a masked last block. It clobbers Z0, K1, rTmp
-// and R9.
-func copyElems(name string, s, d, cnt, tmp GPPhysical) {
-	Label(name)
-	TESTQ(cnt, cnt)
-	JLE(LabelRef(name + "_end"))
-	lowBits(cnt, tmp, K1)
-	VMOVUPS_Z(Mem{Base: s}, K1, Z0)
-	VMOVUPS(Z0, K1, Mem{Base: d})
-	ADDQ(U32(64), s)
-	ADDQ(U32(64), d)
-	SUBQ(U8(16), cnt)
-	JMP(LabelRef(name))
-	Label(name + "_end")
-}
-
-// zeroElems stores cnt zeros (Z31) at d, consuming cnt.
-func zeroElems(name string, d, cnt, tmp GPPhysical) {
-	Label(name)
-	TESTQ(cnt, cnt)
-	JLE(LabelRef(name + "_end"))
-	lowBits(cnt, tmp, K1)
-	VMOVUPS(Z31, K1, Mem{Base: d})
-	ADDQ(U32(64), d)
-	SUBQ(U8(16), cnt)
-	JMP(LabelRef(name))
-	Label(name + "_end")
+	rowLoop(name, rRows, rNF, rTail, rCnt,
+		func() {
+			MOVQ(rSp, rS)
+			MOVQ(rDp, rD)
+		},
+		func() {
+			VMOVUPS(Mem{Base: rS}, Z0)
+			VPERMPS(Z0, lo, Z1)
+			VPERMPS(Z0, hi, Z2)
+			VMOVUPS(Z1, Mem{Base: rD})
+			VMOVUPS(Z2, Mem{Base: rD, Disp: 64})
+			ADDQ(U32(64), rS)
+			ADDQ(U32(128), rD)
+		},
+		func() {
+			VMOVUPS_Z(Mem{Base: rS}, K1, Z0)
+			VPERMPS(Z0, lo, Z1)
+			VPERMPS(Z0, hi, Z2)
+			VMOVUPS(Z1, K2, Mem{Base: rD})
+			VMOVUPS(Z2, K3, Mem{Base: rD, Disp: 64})
+			LEAQ(Mem{Base: rD, Index: rTail, Scale: 8}, rD)
+		},
+		func() {
+			DECQ(rRows)
+			JZ(LabelRef(name + "_done"))
+			zeroGap(name, rD, rGF, rCnt, K4)
+			LEAQ(Mem{Base: rSp, Index: rLds, Scale: 4}, rSp)
+			LEAQ(Mem{Base: rDp, Index: rLdd, Scale: 4}, rDp)
+		})
 }
 
 // padRowsAVX512 emits the AVX-512 twin of padRowsGeneric.
@@ -506,43 +577,72 @@ func padRowsAVX512() {
 	TEXT(name, NOSPLIT, "func(rows, w int, src *float32, lds int, dst *float32, ldd, gap int)")
 	Pragma("noescape")
 	Doc(name + " is the AVX-512 twin of padRowsGeneric.")
-	rRows, rS, rD, rCnt, rTmp, rSp, rDp := RCX, RSI, RDI, RDX, RAX, R10, R11
+	rRows, rS, rD, rCnt, rTmp, rSp, rDp := RCX, RSI, RDI, RBX, RAX, R10, R11
+	rNF, rTail, rGF, rLds, rLdd := R12, R13, RDX, R8, R9
 	Load(Param("rows"), rRows)
+	Load(Param("w"), rTmp)
+	chunks(rTmp, rNF, rTail)
+	lowBits(rTail, rTmp, K1)
+	Load(Param("gap"), rTmp)
+	MOVQ(rTmp, rGF)
+	SHRQ(U8(4), rGF)
+	ANDQ(U8(15), rTmp)
+	lowBits(rTmp, rCnt, K4)
 	Load(Param("src"), rSp)
 	Load(Param("dst"), rDp)
+	Load(Param("lds"), rLds)
+	Load(Param("ldd"), rLdd)
 	VPXORD(Z31, Z31, Z31)
-	Label(name + "_row")
-	TESTQ(rRows, rRows)
-	JLE(LabelRef(name + "_done"))
-	MOVQ(rSp, rS)
-	MOVQ(rDp, rD)
-	Load(Param("w"), rCnt)
-	copyElems(name+"_copy", rS, rD, rCnt, rTmp)
-	DECQ(rRows)
-	JZ(LabelRef(name + "_done"))
-	// The gap after the row: gap zeros from dst + w.
-	Load(Param("w"), rTmp)
-	LEAQ(Mem{Base: rDp, Index: rTmp, Scale: 4}, rD)
-	Load(Param("gap"), rCnt)
-	zeroElems(name+"_zero", rD, rCnt, rTmp)
-	Load(Param("lds"), rTmp)
-	LEAQ(Mem{Base: rSp, Index: rTmp, Scale: 4}, rSp)
-	Load(Param("ldd"), rTmp)
-	LEAQ(Mem{Base: rDp, Index: rTmp, Scale: 4}, rDp)
-	JMP(LabelRef(name + "_row"))
-	Label(name + "_done")
-	VZEROUPPER()
-	RET()
+	rowLoop(name, rRows, rNF, rTail, rCnt,
+		func() {
+			MOVQ(rSp, rS)
+			MOVQ(rDp, rD)
+		},
+		func() {
+			VMOVUPS(Mem{Base: rS}, Z0)
+			VMOVUPS(Z0, Mem{Base: rD})
+			ADDQ(U32(64), rS)
+			ADDQ(U32(64), rD)
+		},
+		func() {
+			VMOVUPS_Z(Mem{Base: rS}, K1, Z0)
+			VMOVUPS(Z0, K1, Mem{Base: rD})
+			LEAQ(Mem{Base: rD, Index: rTail, Scale: 4}, rD)
+		},
+		func() {
+			DECQ(rRows)
+			JZ(LabelRef(name + "_done"))
+			zeroGap(name, rD, rGF, rCnt, K4)
+			LEAQ(Mem{Base: rSp, Index: rLds, Scale: 4}, rSp)
+			LEAQ(Mem{Base: rDp, Index: rLdd, Scale: 4}, rDp)
+		})
 }
 
-// splitRowsAVX512 emits the AVX-512 twin of splitRowsGeneric.
+// splitRowsAVX512 emits the AVX-512 twin of splitRowsGeneric. A full
+// chunk is 16 even and 16 odd elements, nf = no/16 of them; the tail
+// holds the ne-16·nf (up to 16) even and no mod 16 odd ones left.
 func splitRowsAVX512() {
 	name := "splitRowsAVX512"
 	TEXT(name, NOSPLIT, "func(rows, ne, no int, src *float32, lds int, even, odd *float32, ldd, gape, gapo int)")
 	Pragma("noescape")
 	Doc(name + " is the AVX-512 twin of splitRowsGeneric.")
-	rRows, rS, rE, rO, rCe, rCo, rTmp, rSp, rEp, rOp, rC := RCX, RSI, RDI, R8, RDX, R12, RAX, R10, R11, R13, RBX
+	rRows, rS, rE, rO, rCnt, rTmp, rSp, rEp, rOp := RCX, RSI, RDI, R8, RBX, RAX, R10, R11, R12
+	rNF, rTail := R13, RDX
 	Load(Param("rows"), rRows)
+	Load(Param("no"), rTmp)
+	MOVQ(rTmp, rNF)
+	SHRQ(U8(4), rNF)
+	// Tail counts: odd no&15, even ne-16·nf (one more, or the same).
+	ANDQ(U8(15), rTmp)
+	lowBits(rTmp, rCnt, K4)
+	Load(Param("ne"), rTail)
+	MOVQ(rNF, rCnt)
+	SHLQ(U8(4), rCnt)
+	SUBQ(rCnt, rTail)
+	lowBits(rTail, rCnt, K3)
+	LEAQ(Mem{Base: rTail, Index: rTmp, Scale: 1}, rCnt)
+	lowBits(rCnt, rTmp, K1)
+	KSHIFTRD(U8(16), K1, K2)
 	Load(Param("src"), rSp)
 	Load(Param("even"), rEp)
 	Load(Param("odd"), rOp)
@@ -550,57 +650,57 @@ func splitRowsAVX512() {
 	ev, od := Z30, Z29
 	VMOVDQU32(table("convEven"), ev)
 	VMOVDQU32(table("convOdd"), od)
-	Label(name + "_row")
-	TESTQ(rRows, rRows)
-	JLE(LabelRef(name + "_done"))
-	MOVQ(rSp, rS)
-	MOVQ(rEp, rE)
-	MOVQ(rOp, rO)
-	Load(Param("ne"), rCe)
-	Load(Param("no"), rCo)
-	Label(name + "_chunk")
-	TESTQ(rCe, rCe)
-	JLE(LabelRef(name + "_chunkend"))
-	LEAQ(Mem{Base: rCe, Index: rCo, Scale: 1}, rC)
-	lowBits(rC, rTmp, K1)
-	KSHIFTRD(U8(16), K1, K2)
-	lowBits(rCe, rTmp, K3)
-	lowBits(rCo, rTmp, K4)
-	VMOVUPS_Z(Mem{Base: rS}, K1, Z0)
-	VMOVUPS_Z(Mem{Base: rS, Disp: 64}, K2, Z1)
-	VMOVAPS(Z0, Z2)
-	VPERMT2PS(Z1, ev, Z2)
-	VMOVAPS(Z0, Z3)
-	VPERMT2PS(Z1, od, Z3)
-	VMOVUPS(Z2, K3, Mem{Base: rE})
-	VMOVUPS(Z3, K4, Mem{Base: rO})
-	ADDQ(U32(128), rS)
-	ADDQ(U32(64), rE)
-	ADDQ(U32(64), rO)
-	SUBQ(U8(16), rCe)
-	SUBQ(U8(16), rCo)
-	JMP(LabelRef(name + "_chunk"))
-	Label(name + "_chunkend")
-	DECQ(rRows)
-	JZ(LabelRef(name + "_done"))
-	// Gaps: gape zeros after the evens, gapo after the odds.
-	Load(Param("ne"), rTmp)
-	LEAQ(Mem{Base: rEp, Index: rTmp, Scale: 4}, rE)
-	Load(Param("gape"), rC)
-	zeroElems(name+"_zeroe", rE, rC, rTmp)
-	Load(Param("no"), rTmp)
-	LEAQ(Mem{Base: rOp, Index: rTmp, Scale: 4}, rO)
-	Load(Param("gapo"), rC)
-	zeroElems(name+"_zeroo", rO, rC, rTmp)
-	Load(Param("lds"), rTmp)
-	LEAQ(Mem{Base: rSp, Index: rTmp, Scale: 4}, rSp)
-	Load(Param("ldd"), rTmp)
-	LEAQ(Mem{Base: rEp, Index: rTmp, Scale: 4}, rEp)
-	LEAQ(Mem{Base: rOp, Index: rTmp, Scale: 4}, rOp)
-	JMP(LabelRef(name + "_row"))
-	Label(name + "_done")
-	VZEROUPPER()
-	RET()
+	body := func(masked bool) {
+		if masked {
+			VMOVUPS_Z(Mem{Base: rS}, K1, Z0)
+			VMOVUPS_Z(Mem{Base: rS, Disp: 64}, K2, Z1)
+		} else {
+			VMOVUPS(Mem{Base: rS}, Z0)
+			VMOVUPS(Mem{Base: rS, Disp: 64}, Z1)
+		}
+		VMOVAPS(Z0, Z2)
+		VPERMT2PS(Z1, ev, Z2)
+		VMOVAPS(Z0, Z3)
+		VPERMT2PS(Z1, od, Z3)
+		if masked {
+			VMOVUPS(Z2, K3, Mem{Base: rE})
+			VMOVUPS(Z3, K4, Mem{Base: rO})
+		} else {
+			VMOVUPS(Z2, Mem{Base: rE})
+			VMOVUPS(Z3, Mem{Base: rO})
+		}
+	}
+	rowLoop(name, rRows, rNF, rTail, rCnt,
+		func() {
+			MOVQ(rSp, rS)
+			MOVQ(rEp, rE)
+			MOVQ(rOp, rO)
+		},
+		func() {
+			body(false)
+			ADDQ(U32(128), rS)
+			ADDQ(U32(64), rE)
+			ADDQ(U32(64), rO)
+		},
+		func() { body(true) },
+		func() {
+			DECQ(rRows)
+			JZ(LabelRef(name + "_done"))
+			// Gaps: gape zeros after the evens, gapo after the odds.
+			Load(Param("ne"), rTmp)
+			LEAQ(Mem{Base: rEp, Index: rTmp, Scale: 4}, rE)
+			Load(Param("gape"), rTmp)
+			zeroElems(name+"_zeroe", rE, rTmp, rCnt)
+			Load(Param("no"), rTmp)
+			LEAQ(Mem{Base: rOp, Index: rTmp, Scale: 4}, rO)
+			Load(Param("gapo"), rTmp)
+			zeroElems(name+"_zeroo", rO, rTmp, rCnt)
+			Load(Param("lds"), rTmp)
+			LEAQ(Mem{Base: rSp, Index: rTmp, Scale: 4}, rSp)
+			Load(Param("ldd"), rTmp)
+			LEAQ(Mem{Base: rEp, Index: rTmp, Scale: 4}, rEp)
+			LEAQ(Mem{Base: rOp, Index: rTmp, Scale: 4}, rOp)
+		})
 }
 
 // interleaveRowsAVX512 emits the AVX-512 twin of interleaveRowsGeneric.
@@ -609,8 +709,22 @@ func interleaveRowsAVX512() {
 	TEXT(name, NOSPLIT, "func(rows, ne, no int, even *float32, lde int, odd *float32, ldo int, dst *float32, ldd int)")
 	Pragma("noescape")
 	Doc(name + " is the AVX-512 twin of interleaveRowsGeneric.")
-	rRows, rD, rE, rO, rCe, rCo, rTmp, rDp, rEp, rOp, rC := RCX, RSI, RDI, R8, RDX, R12, RAX, R10, R11, R13, RBX
+	rRows, rD, rE, rO, rCnt, rTmp, rDp, rEp, rOp := RCX, RSI, RDI, R8, RBX, RAX, R10, R11, R12
+	rNF, rTail := R13, RDX
 	Load(Param("rows"), rRows)
+	Load(Param("no"), rTmp)
+	MOVQ(rTmp, rNF)
+	SHRQ(U8(4), rNF)
+	ANDQ(U8(15), rTmp)
+	lowBits(rTmp, rCnt, K4)
+	Load(Param("ne"), rTail)
+	MOVQ(rNF, rCnt)
+	SHLQ(U8(4), rCnt)
+	SUBQ(rCnt, rTail)
+	lowBits(rTail, rCnt, K3)
+	LEAQ(Mem{Base: rTail, Index: rTmp, Scale: 1}, rCnt)
+	lowBits(rCnt, rTmp, K1)
+	KSHIFTRD(U8(16), K1, K2)
 	Load(Param("dst"), rDp)
 	Load(Param("even"), rEp)
 	Load(Param("odd"), rOp)
@@ -619,46 +733,60 @@ func interleaveRowsAVX512() {
 	// 2i+1 from the second (odd, +16).
 	VMOVDQU32(table("convZipLo"), lo)
 	VMOVDQU32(table("convZipHi"), hi)
-	Label(name + "_row")
-	TESTQ(rRows, rRows)
-	JLE(LabelRef(name + "_done"))
-	MOVQ(rDp, rD)
-	MOVQ(rEp, rE)
-	MOVQ(rOp, rO)
-	Load(Param("ne"), rCe)
-	Load(Param("no"), rCo)
-	Label(name + "_chunk")
-	TESTQ(rCe, rCe)
-	JLE(LabelRef(name + "_chunkend"))
-	lowBits(rCe, rTmp, K3)
-	lowBits(rCo, rTmp, K4)
-	LEAQ(Mem{Base: rCe, Index: rCo, Scale: 1}, rC)
-	lowBits(rC, rTmp, K1)
-	KSHIFTRD(U8(16), K1, K2)
-	VMOVUPS_Z(Mem{Base: rE}, K3, Z0)
-	VMOVUPS_Z(Mem{Base: rO}, K4, Z1)
-	VMOVAPS(Z0, Z2)
-	VPERMT2PS(Z1, lo, Z2)
-	VMOVAPS(Z0, Z3)
-	VPERMT2PS(Z1, hi, Z3)
-	VMOVUPS(Z2, K1, Mem{Base: rD})
-	VMOVUPS(Z3, K2, Mem{Base: rD, Disp: 64})
-	ADDQ(U32(128), rD)
-	ADDQ(U32(64), rE)
-	ADDQ(U32(64), rO)
-	SUBQ(U8(16), rCe)
-	SUBQ(U8(16), rCo)
-	JMP(LabelRef(name + "_chunk"))
-	Label(name + "_chunkend")
-	DECQ(rRows)
-	Load(Param("ldd"), rTmp)
-	LEAQ(Mem{Base: rDp, Index: rTmp, Scale: 4}, rDp)
-	Load(Param("lde"), rTmp)
-	LEAQ(Mem{Base: rEp, Index: rTmp, Scale: 4}, rEp)
-	Load(Param("ldo"), rTmp)
-	LEAQ(Mem{Base: rOp, Index: rTmp, Scale: 4}, rOp)
-	JMP(LabelRef(name + "_row"))
-	Label(name + "_done")
-	VZEROUPPER()
-	RET()
+	body := func(masked bool) {
+		if masked {
+			VMOVUPS_Z(Mem{Base: rE}, K3, Z0)
+			VMOVUPS_Z(Mem{Base: rO}, K4, Z1)
+		} else {
+			VMOVUPS(Mem{Base: rE}, Z0)
+			VMOVUPS(Mem{Base: rO}, Z1)
+		}
+		VMOVAPS(Z0, Z2)
+		VPERMT2PS(Z1, lo, Z2)
+		VMOVAPS(Z0, Z3)
+		VPERMT2PS(Z1, hi, Z3)
+		if masked {
+			VMOVUPS(Z2, K1, Mem{Base: rD})
+			VMOVUPS(Z3, K2, Mem{Base: rD, Disp: 64})
+		} else {
+			VMOVUPS(Z2, Mem{Base: rD})
+			VMOVUPS(Z3, Mem{Base: rD, Disp: 64})
+		}
+	}
+	rowLoop(name, rRows, rNF, rTail, rCnt,
+		func() {
+			MOVQ(rDp, rD)
+			MOVQ(rEp, rE)
+			MOVQ(rOp, rO)
+		},
+		func() {
+			body(false)
+			ADDQ(U32(128), rD)
+			ADDQ(U32(64), rE)
+			ADDQ(U32(64), rO)
+		},
+		func() { body(true) },
+		func() {
+			DECQ(rRows)
+			Load(Param("ldd"), rTmp)
+			LEAQ(Mem{Base: rDp, Index: rTmp, Scale: 4}, rDp)
+			Load(Param("lde"), rTmp)
+			LEAQ(Mem{Base: rEp, Index: rTmp, Scale: 4}, rEp)
+			Load(Param("ldo"), rTmp)
+			LEAQ(Mem{Base: rOp, Index: rTmp, Scale: 4}, rOp)
+		})
+}
+
+// zeroElems stores cnt zeros (Z31) at d, consuming cnt, 16 at a time
+// with a masked last block under K5; it clobbers tmp and R9.
+func zeroElems(name string, d, cnt, tmp GPPhysical) {
+	Label(name)
+	TESTQ(cnt, cnt)
+	JLE(LabelRef(name + "_end"))
+	lowBits(cnt, tmp, K5)
+	VMOVUPS(Z31, K5, Mem{Base: d})
+	ADDQ(U32(64), d)
+	SUBQ(U8(16), cnt)
+	JMP(LabelRef(name))
+	Label(name + "_end")
 }
