@@ -184,6 +184,10 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 //		}
 //	}
 //
+// C must not overlap A, B or the epilogue's biases. Products big enough
+// to pay for it are shared among g's threads; the result does not depend
+// on the thread count (every element is summed in the same order).
+//
 // It returns an error wrapping ErrGemmArgs when a size is negative, a
 // leading dimension is smaller than its row, a slice is too short or the
 // epilogue's biases are shorter than m or n; C is then untouched.

@@ -31,7 +31,7 @@ func (r *report) markdown() []byte {
 	p("same run. \"packed\" is latent with B packed beforehand (SgemmPacked: what compiled models use).\n\n")
 
 	p("FMA peak measured in the same run (C loop of 12 independent FMAs on 1 or 2 threads started and\n")
-	p("stopped together, best 20 ms window): AVX2 %.1f GFLOP/s on 1 thread, %.1f on 2; AVX-512 %.1f on 1 thread,\n",
+	p("stopped together, best 1 ms window): AVX2 %.1f GFLOP/s on 1 thread, %.1f on 2; AVX-512 %.1f on 1 thread,\n",
 		r.peaks["avx2 1 core"], r.peaks["avx2 2 cores"], r.peaks["avx512 1 core"])
 	p("%.1f on 2. The two-thread peak is what the machine gave two threads at once while other jobs ran (twice\n", r.peaks["avx512 2 cores"])
 	p("the one-thread figure on an idle machine): the yardstick for the two-thread columns. ")

@@ -142,19 +142,20 @@ func measure(f func(), d time.Duration) (best, mean float64) {
 }
 
 // peak runs the C FMA loop on q.Threads locked OS threads at once, all
-// started together and stopped together, for several windows of about
-// 20 ms within q.DurMS, and returns the best window's aggregate GFLOP/s
+// started together and stopped together, for windows of about 1 ms
+// within q.DurMS (short, like the groups the GEMMs are timed in), and
+// returns the best window's aggregate GFLOP/s
 // (total multiply-adds of all threads over the window's wall time). On a
 // shared machine the second core is not always free, so the two-thread
 // aggregate can be well under twice the one-thread figure.
 func peak(q request) reply {
-	const iters = 1 << 12
+	const iters = 1 << 10
 	lanes := 8
 	if q.Wide {
 		lanes = 16
 	}
 	flops := float64(iters) * 12 * float64(lanes) * 2
-	window := 20 * time.Millisecond
+	window := time.Millisecond
 	best := 0.0
 	for end := time.Now().Add(time.Duration(q.DurMS) * time.Millisecond); ; {
 		var wg sync.WaitGroup
