@@ -212,29 +212,29 @@ func convKernelAVX2x1x8(k int, a *float32, off *int64, x *float32, c *float32, l
 // maxPool2x2AVX512 is the AVX-512 twin of maxPool2x2Generic.
 //
 //go:noescape
-func maxPool2x2AVX512(rows int, n int, x *float32, ld int, dst *float32)
+func maxPool2x2AVX512(planes int, rows int, n int, x *float32, ld int, xps int, dst *float32, dps int)
 
 // maxPool2x2IdxAVX512 is the AVX-512 twin of maxPool2x2Generic.
 //
 //go:noescape
-func maxPool2x2IdxAVX512(rows int, n int, x *float32, ld int, dst *float32, idx *int64, base int64, w int)
+func maxPool2x2IdxAVX512(planes int, rows int, n int, x *float32, ld int, xps int, dst *float32, dps int, idx *int64, base int64, bps int64, w int)
 
 // dup2AVX512 is the AVX-512 twin of dup2Generic.
 //
 //go:noescape
-func dup2AVX512(rows int, n int, src *float32, lds int, dst *float32, ldd int, gap int)
+func dup2AVX512(planes int, rows int, n int, src *float32, lds int, sps int, dst *float32, ldd int, dps int, gap int)
 
 // padRowsAVX512 is the AVX-512 twin of padRowsGeneric.
 //
 //go:noescape
-func padRowsAVX512(rows int, w int, src *float32, lds int, dst *float32, ldd int, gap int)
+func padRowsAVX512(planes int, rows int, w int, src *float32, lds int, sps int, dst *float32, ldd int, dps int, gap int)
 
 // splitRowsAVX512 is the AVX-512 twin of splitRowsGeneric.
 //
 //go:noescape
-func splitRowsAVX512(rows int, ne int, no int, src *float32, lds int, even *float32, odd *float32, ldd int, gape int, gapo int)
+func splitRowsAVX512(planes int, rows int, ne int, no int, src *float32, lds int, sps int, even *float32, odd *float32, ldd int, dps int, gape int, gapo int)
 
 // interleaveRowsAVX512 is the AVX-512 twin of interleaveRowsGeneric.
 //
 //go:noescape
-func interleaveRowsAVX512(rows int, ne int, no int, even *float32, lde int, odd *float32, ldo int, dst *float32, ldd int)
+func interleaveRowsAVX512(planes int, rows int, ne int, no int, even *float32, lde int, eps int, odd *float32, ldo int, ops int, dst *float32, ldd int, dps int)

@@ -9408,11 +9408,10 @@ convKernelAVX2x1x8_clip:
 	VZEROUPPER
 	RET
 
-// func maxPool2x2AVX512(rows int, n int, x *float32, ld int, dst *float32)
+// func maxPool2x2AVX512(planes int, rows int, n int, x *float32, ld int, xps int, dst *float32, dps int)
 // Requires: AVX, AVX512BW, AVX512F, BMI2, CMOV
-TEXT ·maxPool2x2AVX512(SB), NOSPLIT, $0-40
-	MOVQ      rows+0(FP), CX
-	MOVQ      n+8(FP), BX
+TEXT ·maxPool2x2AVX512(SB), NOSPLIT, $0-64
+	MOVQ      n+16(FP), BX
 	MOVQ      BX, R10
 	SHRQ      $0x04, R10
 	MOVQ      BX, R11
@@ -9441,16 +9440,21 @@ TEXT ·maxPool2x2AVX512(SB), NOSPLIT, $0-40
 	BZHIL     R9, BX, BX
 	KMOVD     BX, K3
 	KSHIFTRW  $0x08, K3, K7
-	MOVQ      x+16(FP), R12
-	MOVQ      ld+24(FP), DX
+	MOVQ      ld+32(FP), DX
 	SHLQ      $0x02, DX
-	MOVQ      dst+32(FP), DI
 	VMOVDQU32 convEven<>+0(SB), Z31
 	VMOVDQU32 convOdd<>+0(SB), Z30
 
+maxPool2x2AVX512_plane:
+	CMPQ planes+0(FP), $0x00
+	JLE  maxPool2x2AVX512_done
+	MOVQ rows+8(FP), CX
+	MOVQ x+24(FP), R12
+	MOVQ dst+48(FP), DI
+
 maxPool2x2AVX512_row:
 	TESTQ CX, CX
-	JLE   maxPool2x2AVX512_done
+	JLE   maxPool2x2AVX512_pnext
 	MOVQ  R12, SI
 	MOVQ  R10, AX
 	TESTQ AX, AX
@@ -9534,6 +9538,16 @@ maxPool2x2AVX512_end:
 	DECQ CX
 	JMP  maxPool2x2AVX512_row
 
+maxPool2x2AVX512_pnext:
+	MOVQ xps+40(FP), BX
+	SHLQ $0x02, BX
+	ADDQ BX, x+24(FP)
+	MOVQ dps+56(FP), BX
+	SHLQ $0x02, BX
+	ADDQ BX, dst+48(FP)
+	DECQ planes+0(FP)
+	JMP  maxPool2x2AVX512_plane
+
 maxPool2x2AVX512_done:
 	VZEROUPPER
 	RET
@@ -9574,11 +9588,10 @@ DATA convOdd<>+56(SB)/4, $0x0000001d
 DATA convOdd<>+60(SB)/4, $0x0000001f
 GLOBL convOdd<>(SB), RODATA|NOPTR, $64
 
-// func maxPool2x2IdxAVX512(rows int, n int, x *float32, ld int, dst *float32, idx *int64, base int64, w int)
+// func maxPool2x2IdxAVX512(planes int, rows int, n int, x *float32, ld int, xps int, dst *float32, dps int, idx *int64, base int64, bps int64, w int)
 // Requires: AVX, AVX512BW, AVX512DQ, AVX512F, BMI2, CMOV
-TEXT ·maxPool2x2IdxAVX512(SB), NOSPLIT, $0-64
-	MOVQ         rows+0(FP), CX
-	MOVQ         n+8(FP), BX
+TEXT ·maxPool2x2IdxAVX512(SB), NOSPLIT, $0-96
+	MOVQ         n+16(FP), BX
 	MOVQ         BX, R10
 	SHRQ         $0x04, R10
 	MOVQ         BX, R11
@@ -9607,30 +9620,35 @@ TEXT ·maxPool2x2IdxAVX512(SB), NOSPLIT, $0-64
 	BZHIL        R9, BX, BX
 	KMOVD        BX, K3
 	KSHIFTRW     $0x08, K3, K7
-	MOVQ         x+16(FP), R12
-	MOVQ         ld+24(FP), DX
+	MOVQ         ld+32(FP), DX
 	SHLQ         $0x02, DX
-	MOVQ         dst+32(FP), DI
 	VMOVDQU32    convEven<>+0(SB), Z31
 	VMOVDQU32    convOdd<>+0(SB), Z30
-	MOVQ         idx+40(FP), R8
 	VMOVDQU32    convEven<>+0(SB), Z23
 	MOVL         $0x00000001, BX
 	VPBROADCASTD BX, Z26
-	MOVQ         w+56(FP), R13
+	MOVQ         w+88(FP), R13
 	VPBROADCASTD R13, Z27
 	LEAQ         1(R13), BX
 	VPBROADCASTD BX, Z28
-	MOVQ         base+48(FP), BX
-	VPBROADCASTQ BX, Z25
 	MOVL         $0x00000020, BX
 	VPBROADCASTD BX, Z24
 	SHLQ         $0x01, R13
 	VPBROADCASTQ R13, Z22
 
+maxPool2x2IdxAVX512_plane:
+	CMPQ         planes+0(FP), $0x00
+	JLE          maxPool2x2IdxAVX512_done
+	MOVQ         rows+8(FP), CX
+	MOVQ         x+24(FP), R12
+	MOVQ         dst+48(FP), DI
+	MOVQ         idx+64(FP), R8
+	MOVQ         base+72(FP), BX
+	VPBROADCASTQ BX, Z25
+
 maxPool2x2IdxAVX512_row:
 	TESTQ     CX, CX
-	JLE       maxPool2x2IdxAVX512_done
+	JLE       maxPool2x2IdxAVX512_pnext
 	MOVQ      R12, SI
 	VMOVDQA32 Z23, Z29
 	MOVQ      R10, AX
@@ -9744,15 +9762,29 @@ maxPool2x2IdxAVX512_end:
 	DECQ   CX
 	JMP    maxPool2x2IdxAVX512_row
 
+maxPool2x2IdxAVX512_pnext:
+	MOVQ xps+40(FP), BX
+	SHLQ $0x02, BX
+	ADDQ BX, x+24(FP)
+	MOVQ dps+56(FP), BX
+	SHLQ $0x02, BX
+	ADDQ BX, dst+48(FP)
+	MOVQ dps+56(FP), BX
+	SHLQ $0x03, BX
+	ADDQ BX, idx+64(FP)
+	MOVQ bps+80(FP), BX
+	ADDQ BX, base+72(FP)
+	DECQ planes+0(FP)
+	JMP  maxPool2x2IdxAVX512_plane
+
 maxPool2x2IdxAVX512_done:
 	VZEROUPPER
 	RET
 
-// func dup2AVX512(rows int, n int, src *float32, lds int, dst *float32, ldd int, gap int)
+// func dup2AVX512(planes int, rows int, n int, src *float32, lds int, sps int, dst *float32, ldd int, dps int, gap int)
 // Requires: AVX, AVX512BW, AVX512F, BMI2, CMOV
-TEXT ·dup2AVX512(SB), NOSPLIT, $0-56
-	MOVQ      rows+0(FP), CX
-	MOVQ      n+8(FP), AX
+TEXT ·dup2AVX512(SB), NOSPLIT, $0-80
+	MOVQ      n+16(FP), AX
 	MOVQ      AX, R12
 	SHRQ      $0x04, R12
 	MOVQ      AX, R13
@@ -9780,7 +9812,7 @@ TEXT ·dup2AVX512(SB), NOSPLIT, $0-56
 	BZHIL     R9, AX, AX
 	KMOVD     AX, K2
 	KSHIFTRD  $0x10, K2, K3
-	MOVQ      gap+48(FP), AX
+	MOVQ      gap+72(FP), AX
 	MOVQ      AX, DX
 	SHRQ      $0x04, DX
 	ANDQ      $0x0f, AX
@@ -9794,17 +9826,22 @@ TEXT ·dup2AVX512(SB), NOSPLIT, $0-56
 	MOVL      $0xffffffff, BX
 	BZHIL     R9, BX, BX
 	KMOVD     BX, K4
-	MOVQ      src+16(FP), R10
-	MOVQ      dst+32(FP), R11
-	MOVQ      lds+24(FP), R8
-	MOVQ      ldd+40(FP), R9
+	MOVQ      lds+32(FP), R8
+	MOVQ      ldd+56(FP), R9
 	VPXORD    Z31, Z31, Z31
 	VMOVDQU32 convDupLo<>+0(SB), Z30
 	VMOVDQU32 convDupHi<>+0(SB), Z29
 
+dup2AVX512_plane:
+	CMPQ planes+0(FP), $0x00
+	JLE  dup2AVX512_done
+	MOVQ rows+8(FP), CX
+	MOVQ src+24(FP), R10
+	MOVQ dst+48(FP), R11
+
 dup2AVX512_row:
 	TESTQ CX, CX
-	JLE   dup2AVX512_done
+	JLE   dup2AVX512_pnext
 	MOVQ  R10, SI
 	MOVQ  R11, DI
 	MOVQ  R12, BX
@@ -9834,7 +9871,7 @@ dup2AVX512_tail:
 
 dup2AVX512_end:
 	DECQ  CX
-	JZ    dup2AVX512_done
+	JZ    dup2AVX512_pnext
 	MOVQ  DX, BX
 	TESTQ BX, BX
 	JZ    dup2AVX512_gtail
@@ -9850,6 +9887,16 @@ dup2AVX512_gtail:
 	LEAQ    (R10)(R8*4), R10
 	LEAQ    (R11)(R9*4), R11
 	JMP     dup2AVX512_row
+
+dup2AVX512_pnext:
+	MOVQ sps+40(FP), AX
+	SHLQ $0x02, AX
+	ADDQ AX, src+24(FP)
+	MOVQ dps+64(FP), AX
+	SHLQ $0x02, AX
+	ADDQ AX, dst+48(FP)
+	DECQ planes+0(FP)
+	JMP  dup2AVX512_plane
 
 dup2AVX512_done:
 	VZEROUPPER
@@ -9891,11 +9938,10 @@ DATA convDupHi<>+56(SB)/4, $0x0000000f
 DATA convDupHi<>+60(SB)/4, $0x0000000f
 GLOBL convDupHi<>(SB), RODATA|NOPTR, $64
 
-// func padRowsAVX512(rows int, w int, src *float32, lds int, dst *float32, ldd int, gap int)
+// func padRowsAVX512(planes int, rows int, w int, src *float32, lds int, sps int, dst *float32, ldd int, dps int, gap int)
 // Requires: AVX, AVX512BW, AVX512F, BMI2, CMOV
-TEXT ·padRowsAVX512(SB), NOSPLIT, $0-56
-	MOVQ    rows+0(FP), CX
-	MOVQ    w+8(FP), AX
+TEXT ·padRowsAVX512(SB), NOSPLIT, $0-80
+	MOVQ    w+16(FP), AX
 	MOVQ    AX, R12
 	SHRQ    $0x04, R12
 	MOVQ    AX, R13
@@ -9910,7 +9956,7 @@ TEXT ·padRowsAVX512(SB), NOSPLIT, $0-56
 	MOVL    $0xffffffff, AX
 	BZHIL   R9, AX, AX
 	KMOVD   AX, K1
-	MOVQ    gap+48(FP), AX
+	MOVQ    gap+72(FP), AX
 	MOVQ    AX, DX
 	SHRQ    $0x04, DX
 	ANDQ    $0x0f, AX
@@ -9924,15 +9970,20 @@ TEXT ·padRowsAVX512(SB), NOSPLIT, $0-56
 	MOVL    $0xffffffff, BX
 	BZHIL   R9, BX, BX
 	KMOVD   BX, K4
-	MOVQ    src+16(FP), R10
-	MOVQ    dst+32(FP), R11
-	MOVQ    lds+24(FP), R8
-	MOVQ    ldd+40(FP), R9
+	MOVQ    lds+32(FP), R8
+	MOVQ    ldd+56(FP), R9
 	VPXORD  Z31, Z31, Z31
+
+padRowsAVX512_plane:
+	CMPQ planes+0(FP), $0x00
+	JLE  padRowsAVX512_done
+	MOVQ rows+8(FP), CX
+	MOVQ src+24(FP), R10
+	MOVQ dst+48(FP), R11
 
 padRowsAVX512_row:
 	TESTQ CX, CX
-	JLE   padRowsAVX512_done
+	JLE   padRowsAVX512_pnext
 	MOVQ  R10, SI
 	MOVQ  R11, DI
 	MOVQ  R12, BX
@@ -9956,7 +10007,7 @@ padRowsAVX512_tail:
 
 padRowsAVX512_end:
 	DECQ  CX
-	JZ    padRowsAVX512_done
+	JZ    padRowsAVX512_pnext
 	MOVQ  DX, BX
 	TESTQ BX, BX
 	JZ    padRowsAVX512_gtail
@@ -9973,15 +10024,24 @@ padRowsAVX512_gtail:
 	LEAQ    (R11)(R9*4), R11
 	JMP     padRowsAVX512_row
 
+padRowsAVX512_pnext:
+	MOVQ sps+40(FP), AX
+	SHLQ $0x02, AX
+	ADDQ AX, src+24(FP)
+	MOVQ dps+64(FP), AX
+	SHLQ $0x02, AX
+	ADDQ AX, dst+48(FP)
+	DECQ planes+0(FP)
+	JMP  padRowsAVX512_plane
+
 padRowsAVX512_done:
 	VZEROUPPER
 	RET
 
-// func splitRowsAVX512(rows int, ne int, no int, src *float32, lds int, even *float32, odd *float32, ldd int, gape int, gapo int)
+// func splitRowsAVX512(planes int, rows int, ne int, no int, src *float32, lds int, sps int, even *float32, odd *float32, ldd int, dps int, gape int, gapo int)
 // Requires: AVX, AVX512BW, AVX512F, BMI2, CMOV
-TEXT ·splitRowsAVX512(SB), NOSPLIT, $0-80
-	MOVQ      rows+0(FP), CX
-	MOVQ      no+16(FP), AX
+TEXT ·splitRowsAVX512(SB), NOSPLIT, $0-104
+	MOVQ      no+24(FP), AX
 	MOVQ      AX, R13
 	SHRQ      $0x04, R13
 	ANDQ      $0x0f, AX
@@ -9995,7 +10055,7 @@ TEXT ·splitRowsAVX512(SB), NOSPLIT, $0-80
 	MOVL      $0xffffffff, BX
 	BZHIL     R9, BX, BX
 	KMOVD     BX, K4
-	MOVQ      ne+8(FP), DX
+	MOVQ      ne+16(FP), DX
 	MOVQ      R13, BX
 	SHLQ      $0x04, BX
 	SUBQ      BX, DX
@@ -10021,16 +10081,21 @@ TEXT ·splitRowsAVX512(SB), NOSPLIT, $0-80
 	BZHIL     R9, AX, AX
 	KMOVD     AX, K1
 	KSHIFTRD  $0x10, K1, K2
-	MOVQ      src+24(FP), R10
-	MOVQ      even+40(FP), R11
-	MOVQ      odd+48(FP), R12
 	VPXORD    Z31, Z31, Z31
 	VMOVDQU32 convEven<>+0(SB), Z30
 	VMOVDQU32 convOdd<>+0(SB), Z29
 
+splitRowsAVX512_plane:
+	CMPQ planes+0(FP), $0x00
+	JLE  splitRowsAVX512_done
+	MOVQ rows+8(FP), CX
+	MOVQ src+32(FP), R10
+	MOVQ even+56(FP), R11
+	MOVQ odd+64(FP), R12
+
 splitRowsAVX512_row:
 	TESTQ CX, CX
-	JLE   splitRowsAVX512_done
+	JLE   splitRowsAVX512_pnext
 	MOVQ  R10, SI
 	MOVQ  R11, DI
 	MOVQ  R12, R8
@@ -10067,10 +10132,10 @@ splitRowsAVX512_tail:
 
 splitRowsAVX512_end:
 	DECQ CX
-	JZ   splitRowsAVX512_done
-	MOVQ ne+8(FP), AX
+	JZ   splitRowsAVX512_pnext
+	MOVQ ne+16(FP), AX
 	LEAQ (R11)(AX*4), DI
-	MOVQ gape+64(FP), AX
+	MOVQ gape+88(FP), AX
 
 splitRowsAVX512_zeroe:
 	TESTQ   AX, AX
@@ -10091,9 +10156,9 @@ splitRowsAVX512_zeroe:
 	JMP     splitRowsAVX512_zeroe
 
 splitRowsAVX512_zeroe_end:
-	MOVQ no+16(FP), AX
+	MOVQ no+24(FP), AX
 	LEAQ (R12)(AX*4), R8
-	MOVQ gapo+72(FP), AX
+	MOVQ gapo+96(FP), AX
 
 splitRowsAVX512_zeroo:
 	TESTQ   AX, AX
@@ -10114,22 +10179,34 @@ splitRowsAVX512_zeroo:
 	JMP     splitRowsAVX512_zeroo
 
 splitRowsAVX512_zeroo_end:
-	MOVQ lds+32(FP), AX
+	MOVQ lds+40(FP), AX
 	LEAQ (R10)(AX*4), R10
-	MOVQ ldd+56(FP), AX
+	MOVQ ldd+72(FP), AX
 	LEAQ (R11)(AX*4), R11
 	LEAQ (R12)(AX*4), R12
 	JMP  splitRowsAVX512_row
+
+splitRowsAVX512_pnext:
+	MOVQ sps+48(FP), AX
+	SHLQ $0x02, AX
+	ADDQ AX, src+32(FP)
+	MOVQ dps+80(FP), AX
+	SHLQ $0x02, AX
+	ADDQ AX, even+56(FP)
+	MOVQ dps+80(FP), AX
+	SHLQ $0x02, AX
+	ADDQ AX, odd+64(FP)
+	DECQ planes+0(FP)
+	JMP  splitRowsAVX512_plane
 
 splitRowsAVX512_done:
 	VZEROUPPER
 	RET
 
-// func interleaveRowsAVX512(rows int, ne int, no int, even *float32, lde int, odd *float32, ldo int, dst *float32, ldd int)
+// func interleaveRowsAVX512(planes int, rows int, ne int, no int, even *float32, lde int, eps int, odd *float32, ldo int, ops int, dst *float32, ldd int, dps int)
 // Requires: AVX, AVX512BW, AVX512F, BMI2, CMOV
-TEXT ·interleaveRowsAVX512(SB), NOSPLIT, $0-72
-	MOVQ      rows+0(FP), CX
-	MOVQ      no+16(FP), AX
+TEXT ·interleaveRowsAVX512(SB), NOSPLIT, $0-104
+	MOVQ      no+24(FP), AX
 	MOVQ      AX, R13
 	SHRQ      $0x04, R13
 	ANDQ      $0x0f, AX
@@ -10143,7 +10220,7 @@ TEXT ·interleaveRowsAVX512(SB), NOSPLIT, $0-72
 	MOVL      $0xffffffff, BX
 	BZHIL     R9, BX, BX
 	KMOVD     BX, K4
-	MOVQ      ne+8(FP), DX
+	MOVQ      ne+16(FP), DX
 	MOVQ      R13, BX
 	SHLQ      $0x04, BX
 	SUBQ      BX, DX
@@ -10169,15 +10246,20 @@ TEXT ·interleaveRowsAVX512(SB), NOSPLIT, $0-72
 	BZHIL     R9, AX, AX
 	KMOVD     AX, K1
 	KSHIFTRD  $0x10, K1, K2
-	MOVQ      dst+56(FP), R10
-	MOVQ      even+24(FP), R11
-	MOVQ      odd+40(FP), R12
 	VMOVDQU32 convZipLo<>+0(SB), Z30
 	VMOVDQU32 convZipHi<>+0(SB), Z29
 
+interleaveRowsAVX512_plane:
+	CMPQ planes+0(FP), $0x00
+	JLE  interleaveRowsAVX512_done
+	MOVQ rows+8(FP), CX
+	MOVQ dst+80(FP), R10
+	MOVQ even+32(FP), R11
+	MOVQ odd+56(FP), R12
+
 interleaveRowsAVX512_row:
 	TESTQ CX, CX
-	JLE   interleaveRowsAVX512_done
+	JLE   interleaveRowsAVX512_pnext
 	MOVQ  R10, SI
 	MOVQ  R11, DI
 	MOVQ  R12, R8
@@ -10214,13 +10296,26 @@ interleaveRowsAVX512_tail:
 
 interleaveRowsAVX512_end:
 	DECQ CX
-	MOVQ ldd+64(FP), AX
+	MOVQ ldd+88(FP), AX
 	LEAQ (R10)(AX*4), R10
-	MOVQ lde+32(FP), AX
+	MOVQ lde+40(FP), AX
 	LEAQ (R11)(AX*4), R11
-	MOVQ ldo+48(FP), AX
+	MOVQ ldo+64(FP), AX
 	LEAQ (R12)(AX*4), R12
 	JMP  interleaveRowsAVX512_row
+
+interleaveRowsAVX512_pnext:
+	MOVQ eps+48(FP), AX
+	SHLQ $0x02, AX
+	ADDQ AX, even+32(FP)
+	MOVQ ops+72(FP), AX
+	SHLQ $0x02, AX
+	ADDQ AX, odd+56(FP)
+	MOVQ dps+96(FP), AX
+	SHLQ $0x02, AX
+	ADDQ AX, dst+80(FP)
+	DECQ planes+0(FP)
+	JMP  interleaveRowsAVX512_plane
 
 interleaveRowsAVX512_done:
 	VZEROUPPER

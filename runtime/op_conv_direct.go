@@ -499,19 +499,19 @@ func (d *DirectConv) prologue(f *Frame, b *DirectConvBuffers, xp []float32, n, g
 		return d.unpoolInto(xp, x, f.I64(b.Indices)[base:base+d.cinG*d.xPlane], n, g)
 	case SourceUpsample:
 		fh, fw := d.h/d.xh, d.w/d.xw
-		if d.psy == 1 && d.psx == 1 {
-			for c := 0; c < d.cinG; c++ {
-				padUpsample(xp[c*d.planeQ:(c+1)*d.planeQ], x[c*d.xPlane:(c+1)*d.xPlane], d.xh, d.xw, fh, fw, d.wq, d.ppt, d.ppl)
-			}
+		if d.psy == 1 && d.psx == 1 && fw == 2 {
+			d.padUpsample2(xp, x, fh)
 			return false, 0
 		}
 		d.fillGeneric(xp, x, fh, fw)
 		return false, 0
 	}
 	if d.psy == 1 && d.psx == 1 {
-		for c := 0; c < d.cinG; c++ {
-			padPlane(xp[c*d.planeQ:(c+1)*d.planeQ], x[c*d.xPlane:(c+1)*d.xPlane], d.h, d.w, d.wq, d.ppt, d.ppl)
-		}
+		// Zero the copy, then the rows of every channel in one call.
+		clear(xp[:d.dataLen])
+		at := d.ppt*d.wq + d.ppl
+		asm.PadRows(asm.Planes{Data: xp[at:], RowStride: d.wq, PlaneStride: d.planeQ}, 0,
+			asm.Planes{Data: x, RowStride: d.w, PlaneStride: d.inPlane}, d.cinG, d.h, d.w) // sizes fit by construction
 		return false, 0
 	}
 	if d.psx == 2 && d.psy <= 2 {
@@ -539,29 +539,30 @@ func (d *DirectConv) fillStride2(xp, x []float32) {
 	}
 	ne, no := cnt[dst[0]], cnt[dst[1]]
 	fits := j0[0]+cnt[0] <= d.wq && j0[1]+cnt[1] <= d.wq && (ne == no || ne == no+1) && no > 0
-	for c := 0; c < d.cinG; c++ {
-		xc := x[c*d.inPlane : (c+1)*d.inPlane]
-		for a := 0; a < d.psy; a++ {
-			var pl [2][]float32
-			for b := range pl {
-				pl[b] = xp[(c*phases+a*2+b)*d.planeQ:][:d.planeQ]
-			}
-			// Rows i with a valid input row y = psy·i + a - pt.
-			iLo := max(0, ceilDiv(d.ppt-a, d.psy))
-			iHi := min(d.hq, ceilDiv(d.h+d.ppt-a, d.psy))
-			if !fits || iLo >= iHi {
-				d.fillPhases(pl, xc, a, iLo, iHi)
-				continue
-			}
-			e, o := pl[dst[0]], pl[dst[1]]
-			je, jo := j0[dst[0]], j0[dst[1]]
-			clear(e[:iLo*d.wq+je])
-			clear(o[:iLo*d.wq+jo])
-			y0 := d.psy*iLo + a - d.ppt
-			asm.SplitRows(e[iLo*d.wq+je:], o[iLo*d.wq+jo:], d.wq, d.wq-ne, d.wq-no, xc[y0*d.w:], d.psy*d.w, iHi-iLo, ne, no)
-			clear(e[(iHi-1)*d.wq+je+ne:])
-			clear(o[(iHi-1)*d.wq+jo+no:])
+	clear(xp[:d.dataLen])
+	for a := 0; a < d.psy; a++ {
+		// Rows i with a valid input row y = psy·i + a - pt.
+		iLo := max(0, ceilDiv(d.ppt-a, d.psy))
+		iHi := min(d.hq, ceilDiv(d.h+d.ppt-a, d.psy))
+		if iLo >= iHi {
+			continue
 		}
+		if !fits {
+			for c := 0; c < d.cinG; c++ {
+				var pl [2][]float32
+				for b := range pl {
+					pl[b] = xp[(c*phases+a*2+b)*d.planeQ:][:d.planeQ]
+				}
+				d.fillPhases(pl, x[c*d.inPlane:(c+1)*d.inPlane], a, iLo, iHi)
+			}
+			continue
+		}
+		be, bo := dst[0], dst[1]
+		y0 := d.psy*iLo + a - d.ppt
+		asm.SplitRows(
+			asm.Planes{Data: xp[(a*2+be)*d.planeQ+iLo*d.wq+j0[be]:], RowStride: d.wq, PlaneStride: phases * d.planeQ},
+			asm.Planes{Data: xp[(a*2+bo)*d.planeQ+iLo*d.wq+j0[bo]:], RowStride: d.wq, PlaneStride: phases * d.planeQ}, 0, 0,
+			asm.Planes{Data: x[y0*d.w:], RowStride: d.psy * d.w, PlaneStride: d.inPlane}, d.cinG, iHi-iLo, ne, no) // sizes fit
 	}
 }
 
@@ -624,50 +625,18 @@ func (d *DirectConv) fillGeneric(xp, x []float32, fh, fw int) {
 	}
 }
 
-// padPlane copies an h×w plane into a zero plane of pitch wq at
-// (pt, pl).
-func padPlane(dst, src []float32, h, w, wq, pt, pl int) {
-	at := pt*wq + pl
-	clear(dst[:at])
-	asm.PadRows(dst[at:], wq, wq-w, src, w, h, w) // the plan makes the sizes fit
-	clear(dst[at+(h-1)*wq+w:])
-}
-
-// padUpsample writes the (h·fh)×(w·fw) nearest-neighbour upsampling of an
-// h×w plane into a zero plane of pitch wq at (pt, pl).
-func padUpsample(dst, src []float32, h, w, fh, fw, wq, pt, pl int) {
-	W := w * fw
-	at := pt*wq + pl
-	clear(dst[:at])
-	d := dst[at:]
-	last := (h*fh - 1) * wq // start of the last row
-	if fw == 2 {
-		// The first row of each group of fh, then its copies; the
-		// kernels leave the gap after their last row to us.
-		asm.Repeat2Rows(d, fh*wq, wq-W, src, w, h, w)
-		for k := 1; k < fh; k++ {
-			asm.PadRows(d[k*wq:], fh*wq, wq-W, d, fh*wq, h, W)
-		}
-		for k := 0; k < fh-1; k++ {
-			r := ((h-1)*fh + k) * wq
-			clear(d[r+W : r+wq])
-		}
-		clear(d[last+W:])
-		return
+// padUpsample2 writes the nearest-neighbour upsampling by fh×2 of the
+// input planes x (xh×xw) into the zeroed padded copy: every input row
+// repeated along the row, then copied to the fh-1 rows below.
+func (d *DirectConv) padUpsample2(xp, x []float32, fh int) {
+	clear(xp[:d.dataLen])
+	at := d.ppt*d.wq + d.ppl
+	first := asm.Planes{Data: xp[at:], RowStride: fh * d.wq, PlaneStride: d.planeQ}
+	src := asm.Planes{Data: x, RowStride: d.xw, PlaneStride: d.xPlane}
+	asm.Repeat2Rows(first, 0, src, d.cinG, d.xh, d.xw) // sizes fit by construction
+	for k := 1; k < fh; k++ {
+		asm.PadRows(asm.Planes{Data: xp[at+k*d.wq:], RowStride: fh * d.wq, PlaneStride: d.planeQ}, 0, first, d.cinG, d.xh, 2*d.xw)
 	}
-	for y := 0; y < h*fh; y++ {
-		r := y * wq
-		row := d[r : r+W]
-		if y%fh != 0 {
-			copy(row, d[r-wq:r-wq+W])
-		} else {
-			asm.RepeatEach(row, src[(y/fh)*w:(y/fh+1)*w], fw) // sizes agree
-		}
-		if y < h*fh-1 {
-			clear(d[r+W : r+wq])
-		}
-	}
-	clear(d[last+W:])
 }
 
 // unpoolInto scatters the pooled planes x of image n, group g, into the
@@ -721,7 +690,7 @@ func (d *DirectConv) runPass(f *Frame, b *DirectConvBuffers, ps *convPass, xp, c
 	if b.Out >= 0 {
 		out := f.F32(b.Out)
 		for co := 0; co < d.coutG; co++ {
-			o := out[(n*p.COut+g*d.coutG+co)*d.outPlane:][:d.outPlane]
+			o := out[(n*p.COut+g*d.coutG+co)*d.outPlane:]
 			if ps.g == nil {
 				v := c[co]
 				for t := 0; t < ps.rows; t++ {
@@ -732,12 +701,13 @@ func (d *DirectConv) runPass(f *Frame, b *DirectConvBuffers, ps *convPass, xp, c
 				}
 				continue
 			}
-			cr := c[co*ldc:]
 			if ps.sx == 1 {
-				// The planned sizes fit, so this cannot fail.
-				asm.PadRows(o[ps.oy0*d.wo+ps.ox0:], ps.sy*d.wo, 0, cr, d.wq, ps.rows, ps.cols)
-				continue
+				// Every channel at once (the planned sizes fit).
+				asm.PadRows(asm.Planes{Data: o[ps.oy0*d.wo+ps.ox0:], RowStride: ps.sy * d.wo, PlaneStride: d.outPlane}, 0,
+					asm.Planes{Data: c, RowStride: d.wq, PlaneStride: ldc}, d.coutG-co, ps.rows, ps.cols)
+				break
 			}
+			cr := c[co*ldc:]
 			for t := 0; t < ps.rows; t++ {
 				src := cr[t*d.wq : t*d.wq+ps.cols]
 				dst := o[(ps.oy0+ps.sy*t)*d.wo+ps.ox0:]
@@ -794,12 +764,11 @@ func (d *DirectConv) runPair(f *Frame, b *DirectConvBuffers, k int, xp, c, c2 []
 	p := &d.p
 	pe, po := &d.passes[g][k], &d.passes[g][k+1]
 	lde, ldo := d.compute(pe, xp, c, g), d.compute(po, xp, c2, g)
-	out := f.F32(b.Out)
-	for co := 0; co < d.coutG; co++ {
-		o := out[(n*p.COut+g*d.coutG+co)*d.outPlane:][:d.outPlane]
-		// The planned sizes fit, so this cannot fail.
-		asm.InterleaveRows(o[pe.oy0*d.wo:], pe.sy*d.wo, c[co*lde:], d.wq, c2[co*ldo:], d.wq, pe.rows, pe.cols, po.cols)
-	}
+	out := f.F32(b.Out)[(n*p.COut+g*d.coutG)*d.outPlane+pe.oy0*d.wo:]
+	// The planned sizes fit, so this cannot fail.
+	asm.InterleaveRows(asm.Planes{Data: out, RowStride: pe.sy * d.wo, PlaneStride: d.outPlane},
+		asm.Planes{Data: c, RowStride: d.wq, PlaneStride: lde}, asm.Planes{Data: c2, RowStride: d.wq, PlaneStride: ldo},
+		d.coutG, pe.rows, pe.cols, po.cols)
 }
 
 // pool computes the fused 2×2, stride-2 max pool of the conv output held
@@ -814,21 +783,24 @@ func (d *DirectConv) pool(f *Frame, b *DirectConvBuffers, c []float32, ldc, n, g
 		idx = f.I64(b.PoolIndices)
 	}
 	ph, pw := d.poolH, d.poolW
-	for co := 0; co < d.coutG; co++ {
-		ch := n*p.COut + g*d.coutG + co
-		o := out[ch*ph*pw:][:ph*pw]
-		var ix []int64
-		if idx != nil {
-			ix = idx[ch*ph*pw:][:ph*pw]
-		}
-		cr := c[co*ldc:]
-		if d.oneD {
-			pool1D(o, ix, cr, int64(ch*d.outPlane))
-			continue
-		}
-		// The planned sizes fit, so this cannot fail.
-		asm.MaxPool2x2(o, ix, cr, d.wq, ph, pw, int64(ch*d.outPlane), d.wo)
+	ch0 := n*p.COut + g*d.coutG
+	o := out[ch0*ph*pw : (ch0+d.coutG)*ph*pw]
+	var ix []int64
+	if idx != nil {
+		ix = idx[ch0*ph*pw : (ch0+d.coutG)*ph*pw]
 	}
+	if d.oneD {
+		for co := 0; co < d.coutG; co++ {
+			var ic []int64
+			if ix != nil {
+				ic = ix[co*pw : (co+1)*pw]
+			}
+			pool1D(o[co*pw:(co+1)*pw], ic, c[co*ldc:], int64((ch0+co)*d.outPlane))
+		}
+		return
+	}
+	// Every channel at once; the planned sizes fit, so this cannot fail.
+	asm.MaxPool2x2(o, ix, asm.Planes{Data: c, RowStride: d.wq, PlaneStride: ldc}, d.coutG, ph, pw, int64(ch0*d.outPlane), int64(d.outPlane), d.wo)
 }
 
 // pool1D is the 1-D fused pooling: out[j] = max(x[2j], x[2j+1]) with

@@ -328,11 +328,12 @@ func chunks(count, nf, tail GPPhysical) {
 // rowLoop emits a loop over rows: head sets up the row, full runs one
 // full chunk (called with the chunk loop around it, nf times), tail the
 // masked last chunk (skipped when tail is zero), end advances to the
-// next row and may jump to done. Labels are prefixed with name.
+// next row and may jump to name_pnext, where the loop also ends when rows
+// reaches zero. Labels are prefixed with name.
 func rowLoop(name string, rows, nf, tail, cnt GPPhysical, head, full, masked, end func()) {
 	Label(name + "_row")
 	TESTQ(rows, rows)
-	JLE(LabelRef(name + "_done"))
+	JLE(LabelRef(name + "_pnext"))
 	head()
 	MOVQ(nf, cnt)
 	TESTQ(cnt, cnt)
@@ -348,6 +349,33 @@ func rowLoop(name string, rows, nf, tail, cnt GPPhysical, head, full, masked, en
 	Label(name + "_end")
 	end()
 	JMP(LabelRef(name + "_row"))
+}
+
+// planeLoop emits the loop over planes around a row loop: setup runs at
+// the start of each plane (it loads the row counter and the row
+// pointers), rows emits the row loop (which ends at name_pnext), and the
+// pointer arguments named in strides (argument -> stride argument, in
+// elements of size bytes each) advance by their plane stride after each
+// plane. The planes argument counts down.
+func planeLoop(name string, setup, rows func(), strides [][3]string, tmp GPPhysical) {
+	Label(name + "_plane")
+	CMPQ(paramAddr("planes"), U8(0))
+	JLE(LabelRef(name + "_done"))
+	setup()
+	rows()
+	Label(name + "_pnext")
+	for _, st := range strides {
+		Load(Param(st[1]), tmp)
+		switch st[2] {
+		case "4":
+			SHLQ(U8(2), tmp)
+		case "8":
+			SHLQ(U8(3), tmp)
+		}
+		ADDQ(tmp, paramAddr(st[0]))
+	}
+	DECQ(paramAddr("planes"))
+	JMP(LabelRef(name + "_plane"))
 	Label(name + "_done")
 	VZEROUPPER()
 	RET()
@@ -371,17 +399,16 @@ func zeroGap(name string, d, ngf, cnt GPPhysical, kg Register) {
 // maxPool2x2AVX512 emits the AVX-512 twin of maxPool2x2Generic.
 func maxPool2x2AVX512(withIdx bool) {
 	name := "maxPool2x2AVX512"
-	sig := "func(rows, n int, x *float32, ld int, dst *float32)"
+	sig := "func(planes, rows, n int, x *float32, ld, xps int, dst *float32, dps int)"
 	if withIdx {
 		name = "maxPool2x2IdxAVX512"
-		sig = "func(rows, n int, x *float32, ld int, dst *float32, idx *int64, base int64, w int)"
+		sig = "func(planes, rows, n int, x *float32, ld, xps int, dst *float32, dps int, idx *int64, base, bps int64, w int)"
 	}
 	TEXT(name, NOSPLIT, sig)
 	Pragma("noescape")
 	Doc(fmt.Sprintf("%s is the AVX-512 twin of maxPool2x2Generic.", name))
 	rRows, rX, rLd, rD, rI, rCnt, rTmp := RCX, RSI, RDX, RDI, R8, RAX, RBX
 	rNF, rTail, rXp, rW := R10, R11, R12, R13
-	Load(Param("rows"), rRows)
 	Load(Param("n"), rTmp)
 	chunks(rTmp, rNF, rTail)
 	// K1, K2: input lanes of the tail's two vectors per row; K3: its
@@ -392,17 +419,14 @@ func maxPool2x2AVX512(withIdx bool) {
 	KSHIFTRD(U8(16), K1, K2)
 	lowBits(rTail, rTmp, K3)
 	KSHIFTRW(U8(8), K3, K7)
-	Load(Param("x"), rXp)
 	Load(Param("ld"), rLd)
 	SHLQ(U8(2), rLd)
-	Load(Param("dst"), rD)
 	even, odd := Z31, Z30
 	VMOVDQU32(table("convEven"), even)
 	VMOVDQU32(table("convOdd"), odd)
 	codes := []VecPhysical{Z26, Z27, Z28} // 1, w, w+1
 	pos, base, step, pos0, rowStep := Z29, Z25, Z24, Z23, Z22
 	if withIdx {
-		Load(Param("idx"), rI)
 		VMOVDQU32(table("convEven"), pos0) // 2·lane
 		MOVL(U32(1), rTmp.As32())
 		VPBROADCASTD(rTmp.As32(), codes[0])
@@ -410,8 +434,6 @@ func maxPool2x2AVX512(withIdx bool) {
 		VPBROADCASTD(rW.As32(), codes[1])
 		LEAQ(Mem{Base: rW, Disp: 1}, rTmp)
 		VPBROADCASTD(rTmp.As32(), codes[2])
-		Load(Param("base"), rTmp)
-		VPBROADCASTQ(rTmp, base)
 		MOVL(U32(32), rTmp.As32())
 		VPBROADCASTD(rTmp.As32(), step)
 		SHLQ(U8(1), rW)
@@ -479,47 +501,61 @@ func maxPool2x2AVX512(withIdx bool) {
 			VPADDD(step, pos, pos)
 		}
 	}
-	rowLoop(name, rRows, rNF, rTail, rCnt,
-		func() {
-			MOVQ(rXp, rX)
-			if withIdx {
-				VMOVDQA32(pos0, pos)
-			}
-		},
-		func() {
-			body(false)
-			ADDQ(U32(128), rX)
-			ADDQ(U32(64), rD)
-			if withIdx {
-				ADDQ(U32(128), rI)
-			}
-		},
-		func() {
-			body(true)
-			LEAQ(Mem{Base: rD, Index: rTail, Scale: 4}, rD)
-			if withIdx {
-				LEAQ(Mem{Base: rI, Index: rTail, Scale: 8}, rI)
-			}
-		},
-		func() {
-			// Next output row: two input rows down.
-			LEAQ(Mem{Base: rXp, Index: rLd, Scale: 2}, rXp)
-			if withIdx {
-				VPADDQ(rowStep, base, base)
-			}
-			DECQ(rRows)
-		})
+	strides := [][3]string{{"x", "xps", "4"}, {"dst", "dps", "4"}}
+	if withIdx {
+		strides = append(strides, [3]string{"idx", "dps", "8"}, [3]string{"base", "bps", "1"})
+	}
+	planeLoop(name, func() {
+		Load(Param("rows"), rRows)
+		Load(Param("x"), rXp)
+		Load(Param("dst"), rD)
+		if withIdx {
+			Load(Param("idx"), rI)
+			Load(Param("base"), rTmp)
+			VPBROADCASTQ(rTmp, base)
+		}
+	}, func() {
+		rowLoop(name, rRows, rNF, rTail, rCnt,
+			func() {
+				MOVQ(rXp, rX)
+				if withIdx {
+					VMOVDQA32(pos0, pos)
+				}
+			},
+			func() {
+				body(false)
+				ADDQ(U32(128), rX)
+				ADDQ(U32(64), rD)
+				if withIdx {
+					ADDQ(U32(128), rI)
+				}
+			},
+			func() {
+				body(true)
+				LEAQ(Mem{Base: rD, Index: rTail, Scale: 4}, rD)
+				if withIdx {
+					LEAQ(Mem{Base: rI, Index: rTail, Scale: 8}, rI)
+				}
+			},
+			func() {
+				// Next output row: two input rows down.
+				LEAQ(Mem{Base: rXp, Index: rLd, Scale: 2}, rXp)
+				if withIdx {
+					VPADDQ(rowStep, base, base)
+				}
+				DECQ(rRows)
+			})
+	}, strides, rTmp)
 }
 
 // dup2AVX512 emits the AVX-512 twin of dup2Generic.
 func dup2AVX512() {
 	name := "dup2AVX512"
-	TEXT(name, NOSPLIT, "func(rows, n int, src *float32, lds int, dst *float32, ldd, gap int)")
+	TEXT(name, NOSPLIT, "func(planes, rows, n int, src *float32, lds, sps int, dst *float32, ldd, dps, gap int)")
 	Pragma("noescape")
 	Doc(name + " is the AVX-512 twin of dup2Generic.")
 	rRows, rS, rD, rCnt, rTmp, rSp, rDp := RCX, RSI, RDI, RBX, RAX, R10, R11
 	rNF, rTail, rGF, rLds, rLdd := R12, R13, RDX, R8, R9
-	Load(Param("rows"), rRows)
 	Load(Param("n"), rTmp)
 	chunks(rTmp, rNF, rTail)
 	lowBits(rTail, rTmp, K1)
@@ -532,54 +568,57 @@ func dup2AVX512() {
 	SHRQ(U8(4), rGF)
 	ANDQ(U8(15), rTmp)
 	lowBits(rTmp, rCnt, K4)
-	Load(Param("src"), rSp)
-	Load(Param("dst"), rDp)
 	Load(Param("lds"), rLds)
 	Load(Param("ldd"), rLdd)
 	VPXORD(Z31, Z31, Z31)
 	lo, hi := Z30, Z29
 	VMOVDQU32(table("convDupLo"), lo)
 	VMOVDQU32(table("convDupHi"), hi)
-	rowLoop(name, rRows, rNF, rTail, rCnt,
-		func() {
-			MOVQ(rSp, rS)
-			MOVQ(rDp, rD)
-		},
-		func() {
-			VMOVUPS(Mem{Base: rS}, Z0)
-			VPERMPS(Z0, lo, Z1)
-			VPERMPS(Z0, hi, Z2)
-			VMOVUPS(Z1, Mem{Base: rD})
-			VMOVUPS(Z2, Mem{Base: rD, Disp: 64})
-			ADDQ(U32(64), rS)
-			ADDQ(U32(128), rD)
-		},
-		func() {
-			VMOVUPS_Z(Mem{Base: rS}, K1, Z0)
-			VPERMPS(Z0, lo, Z1)
-			VPERMPS(Z0, hi, Z2)
-			VMOVUPS(Z1, K2, Mem{Base: rD})
-			VMOVUPS(Z2, K3, Mem{Base: rD, Disp: 64})
-			LEAQ(Mem{Base: rD, Index: rTail, Scale: 8}, rD)
-		},
-		func() {
-			DECQ(rRows)
-			JZ(LabelRef(name + "_done"))
-			zeroGap(name, rD, rGF, rCnt, K4)
-			LEAQ(Mem{Base: rSp, Index: rLds, Scale: 4}, rSp)
-			LEAQ(Mem{Base: rDp, Index: rLdd, Scale: 4}, rDp)
-		})
+	planeLoop(name, func() {
+		Load(Param("rows"), rRows)
+		Load(Param("src"), rSp)
+		Load(Param("dst"), rDp)
+	}, func() {
+		rowLoop(name, rRows, rNF, rTail, rCnt,
+			func() {
+				MOVQ(rSp, rS)
+				MOVQ(rDp, rD)
+			},
+			func() {
+				VMOVUPS(Mem{Base: rS}, Z0)
+				VPERMPS(Z0, lo, Z1)
+				VPERMPS(Z0, hi, Z2)
+				VMOVUPS(Z1, Mem{Base: rD})
+				VMOVUPS(Z2, Mem{Base: rD, Disp: 64})
+				ADDQ(U32(64), rS)
+				ADDQ(U32(128), rD)
+			},
+			func() {
+				VMOVUPS_Z(Mem{Base: rS}, K1, Z0)
+				VPERMPS(Z0, lo, Z1)
+				VPERMPS(Z0, hi, Z2)
+				VMOVUPS(Z1, K2, Mem{Base: rD})
+				VMOVUPS(Z2, K3, Mem{Base: rD, Disp: 64})
+				LEAQ(Mem{Base: rD, Index: rTail, Scale: 8}, rD)
+			},
+			func() {
+				DECQ(rRows)
+				JZ(LabelRef(name + "_pnext"))
+				zeroGap(name, rD, rGF, rCnt, K4)
+				LEAQ(Mem{Base: rSp, Index: rLds, Scale: 4}, rSp)
+				LEAQ(Mem{Base: rDp, Index: rLdd, Scale: 4}, rDp)
+			})
+	}, [][3]string{{"src", "sps", "4"}, {"dst", "dps", "4"}}, rTmp)
 }
 
 // padRowsAVX512 emits the AVX-512 twin of padRowsGeneric.
 func padRowsAVX512() {
 	name := "padRowsAVX512"
-	TEXT(name, NOSPLIT, "func(rows, w int, src *float32, lds int, dst *float32, ldd, gap int)")
+	TEXT(name, NOSPLIT, "func(planes, rows, w int, src *float32, lds, sps int, dst *float32, ldd, dps, gap int)")
 	Pragma("noescape")
 	Doc(name + " is the AVX-512 twin of padRowsGeneric.")
 	rRows, rS, rD, rCnt, rTmp, rSp, rDp := RCX, RSI, RDI, RBX, RAX, R10, R11
 	rNF, rTail, rGF, rLds, rLdd := R12, R13, RDX, R8, R9
-	Load(Param("rows"), rRows)
 	Load(Param("w"), rTmp)
 	chunks(rTmp, rNF, rTail)
 	lowBits(rTail, rTmp, K1)
@@ -588,34 +627,38 @@ func padRowsAVX512() {
 	SHRQ(U8(4), rGF)
 	ANDQ(U8(15), rTmp)
 	lowBits(rTmp, rCnt, K4)
-	Load(Param("src"), rSp)
-	Load(Param("dst"), rDp)
 	Load(Param("lds"), rLds)
 	Load(Param("ldd"), rLdd)
 	VPXORD(Z31, Z31, Z31)
-	rowLoop(name, rRows, rNF, rTail, rCnt,
-		func() {
-			MOVQ(rSp, rS)
-			MOVQ(rDp, rD)
-		},
-		func() {
-			VMOVUPS(Mem{Base: rS}, Z0)
-			VMOVUPS(Z0, Mem{Base: rD})
-			ADDQ(U32(64), rS)
-			ADDQ(U32(64), rD)
-		},
-		func() {
-			VMOVUPS_Z(Mem{Base: rS}, K1, Z0)
-			VMOVUPS(Z0, K1, Mem{Base: rD})
-			LEAQ(Mem{Base: rD, Index: rTail, Scale: 4}, rD)
-		},
-		func() {
-			DECQ(rRows)
-			JZ(LabelRef(name + "_done"))
-			zeroGap(name, rD, rGF, rCnt, K4)
-			LEAQ(Mem{Base: rSp, Index: rLds, Scale: 4}, rSp)
-			LEAQ(Mem{Base: rDp, Index: rLdd, Scale: 4}, rDp)
-		})
+	planeLoop(name, func() {
+		Load(Param("rows"), rRows)
+		Load(Param("src"), rSp)
+		Load(Param("dst"), rDp)
+	}, func() {
+		rowLoop(name, rRows, rNF, rTail, rCnt,
+			func() {
+				MOVQ(rSp, rS)
+				MOVQ(rDp, rD)
+			},
+			func() {
+				VMOVUPS(Mem{Base: rS}, Z0)
+				VMOVUPS(Z0, Mem{Base: rD})
+				ADDQ(U32(64), rS)
+				ADDQ(U32(64), rD)
+			},
+			func() {
+				VMOVUPS_Z(Mem{Base: rS}, K1, Z0)
+				VMOVUPS(Z0, K1, Mem{Base: rD})
+				LEAQ(Mem{Base: rD, Index: rTail, Scale: 4}, rD)
+			},
+			func() {
+				DECQ(rRows)
+				JZ(LabelRef(name + "_pnext"))
+				zeroGap(name, rD, rGF, rCnt, K4)
+				LEAQ(Mem{Base: rSp, Index: rLds, Scale: 4}, rSp)
+				LEAQ(Mem{Base: rDp, Index: rLdd, Scale: 4}, rDp)
+			})
+	}, [][3]string{{"src", "sps", "4"}, {"dst", "dps", "4"}}, rTmp)
 }
 
 // splitRowsAVX512 emits the AVX-512 twin of splitRowsGeneric. A full
@@ -623,12 +666,11 @@ func padRowsAVX512() {
 // holds the ne-16·nf (up to 16) even and no mod 16 odd ones left.
 func splitRowsAVX512() {
 	name := "splitRowsAVX512"
-	TEXT(name, NOSPLIT, "func(rows, ne, no int, src *float32, lds int, even, odd *float32, ldd, gape, gapo int)")
+	TEXT(name, NOSPLIT, "func(planes, rows, ne, no int, src *float32, lds, sps int, even, odd *float32, ldd, dps, gape, gapo int)")
 	Pragma("noescape")
 	Doc(name + " is the AVX-512 twin of splitRowsGeneric.")
 	rRows, rS, rE, rO, rCnt, rTmp, rSp, rEp, rOp := RCX, RSI, RDI, R8, RBX, RAX, R10, R11, R12
 	rNF, rTail := R13, RDX
-	Load(Param("rows"), rRows)
 	Load(Param("no"), rTmp)
 	MOVQ(rTmp, rNF)
 	SHRQ(U8(4), rNF)
@@ -643,9 +685,6 @@ func splitRowsAVX512() {
 	LEAQ(Mem{Base: rTail, Index: rTmp, Scale: 1}, rCnt)
 	lowBits(rCnt, rTmp, K1)
 	KSHIFTRD(U8(16), K1, K2)
-	Load(Param("src"), rSp)
-	Load(Param("even"), rEp)
-	Load(Param("odd"), rOp)
 	VPXORD(Z31, Z31, Z31)
 	ev, od := Z30, Z29
 	VMOVDQU32(table("convEven"), ev)
@@ -670,48 +709,54 @@ func splitRowsAVX512() {
 			VMOVUPS(Z3, Mem{Base: rO})
 		}
 	}
-	rowLoop(name, rRows, rNF, rTail, rCnt,
-		func() {
-			MOVQ(rSp, rS)
-			MOVQ(rEp, rE)
-			MOVQ(rOp, rO)
-		},
-		func() {
-			body(false)
-			ADDQ(U32(128), rS)
-			ADDQ(U32(64), rE)
-			ADDQ(U32(64), rO)
-		},
-		func() { body(true) },
-		func() {
-			DECQ(rRows)
-			JZ(LabelRef(name + "_done"))
-			// Gaps: gape zeros after the evens, gapo after the odds.
-			Load(Param("ne"), rTmp)
-			LEAQ(Mem{Base: rEp, Index: rTmp, Scale: 4}, rE)
-			Load(Param("gape"), rTmp)
-			zeroElems(name+"_zeroe", rE, rTmp, rCnt)
-			Load(Param("no"), rTmp)
-			LEAQ(Mem{Base: rOp, Index: rTmp, Scale: 4}, rO)
-			Load(Param("gapo"), rTmp)
-			zeroElems(name+"_zeroo", rO, rTmp, rCnt)
-			Load(Param("lds"), rTmp)
-			LEAQ(Mem{Base: rSp, Index: rTmp, Scale: 4}, rSp)
-			Load(Param("ldd"), rTmp)
-			LEAQ(Mem{Base: rEp, Index: rTmp, Scale: 4}, rEp)
-			LEAQ(Mem{Base: rOp, Index: rTmp, Scale: 4}, rOp)
-		})
+	planeLoop(name, func() {
+		Load(Param("rows"), rRows)
+		Load(Param("src"), rSp)
+		Load(Param("even"), rEp)
+		Load(Param("odd"), rOp)
+	}, func() {
+		rowLoop(name, rRows, rNF, rTail, rCnt,
+			func() {
+				MOVQ(rSp, rS)
+				MOVQ(rEp, rE)
+				MOVQ(rOp, rO)
+			},
+			func() {
+				body(false)
+				ADDQ(U32(128), rS)
+				ADDQ(U32(64), rE)
+				ADDQ(U32(64), rO)
+			},
+			func() { body(true) },
+			func() {
+				DECQ(rRows)
+				JZ(LabelRef(name + "_pnext"))
+				// Gaps: gape zeros after the evens, gapo after the odds.
+				Load(Param("ne"), rTmp)
+				LEAQ(Mem{Base: rEp, Index: rTmp, Scale: 4}, rE)
+				Load(Param("gape"), rTmp)
+				zeroElems(name+"_zeroe", rE, rTmp, rCnt)
+				Load(Param("no"), rTmp)
+				LEAQ(Mem{Base: rOp, Index: rTmp, Scale: 4}, rO)
+				Load(Param("gapo"), rTmp)
+				zeroElems(name+"_zeroo", rO, rTmp, rCnt)
+				Load(Param("lds"), rTmp)
+				LEAQ(Mem{Base: rSp, Index: rTmp, Scale: 4}, rSp)
+				Load(Param("ldd"), rTmp)
+				LEAQ(Mem{Base: rEp, Index: rTmp, Scale: 4}, rEp)
+				LEAQ(Mem{Base: rOp, Index: rTmp, Scale: 4}, rOp)
+			})
+	}, [][3]string{{"src", "sps", "4"}, {"even", "dps", "4"}, {"odd", "dps", "4"}}, rTmp)
 }
 
 // interleaveRowsAVX512 emits the AVX-512 twin of interleaveRowsGeneric.
 func interleaveRowsAVX512() {
 	name := "interleaveRowsAVX512"
-	TEXT(name, NOSPLIT, "func(rows, ne, no int, even *float32, lde int, odd *float32, ldo int, dst *float32, ldd int)")
+	TEXT(name, NOSPLIT, "func(planes, rows, ne, no int, even *float32, lde, eps int, odd *float32, ldo, ops int, dst *float32, ldd, dps int)")
 	Pragma("noescape")
 	Doc(name + " is the AVX-512 twin of interleaveRowsGeneric.")
 	rRows, rD, rE, rO, rCnt, rTmp, rDp, rEp, rOp := RCX, RSI, RDI, R8, RBX, RAX, R10, R11, R12
 	rNF, rTail := R13, RDX
-	Load(Param("rows"), rRows)
 	Load(Param("no"), rTmp)
 	MOVQ(rTmp, rNF)
 	SHRQ(U8(4), rNF)
@@ -725,9 +770,6 @@ func interleaveRowsAVX512() {
 	LEAQ(Mem{Base: rTail, Index: rTmp, Scale: 1}, rCnt)
 	lowBits(rCnt, rTmp, K1)
 	KSHIFTRD(U8(16), K1, K2)
-	Load(Param("dst"), rDp)
-	Load(Param("even"), rEp)
-	Load(Param("odd"), rOp)
 	lo, hi := Z30, Z29
 	// Interleaving indices: lane 2i from the first table (even), lane
 	// 2i+1 from the second (odd, +16).
@@ -753,28 +795,35 @@ func interleaveRowsAVX512() {
 			VMOVUPS(Z3, Mem{Base: rD, Disp: 64})
 		}
 	}
-	rowLoop(name, rRows, rNF, rTail, rCnt,
-		func() {
-			MOVQ(rDp, rD)
-			MOVQ(rEp, rE)
-			MOVQ(rOp, rO)
-		},
-		func() {
-			body(false)
-			ADDQ(U32(128), rD)
-			ADDQ(U32(64), rE)
-			ADDQ(U32(64), rO)
-		},
-		func() { body(true) },
-		func() {
-			DECQ(rRows)
-			Load(Param("ldd"), rTmp)
-			LEAQ(Mem{Base: rDp, Index: rTmp, Scale: 4}, rDp)
-			Load(Param("lde"), rTmp)
-			LEAQ(Mem{Base: rEp, Index: rTmp, Scale: 4}, rEp)
-			Load(Param("ldo"), rTmp)
-			LEAQ(Mem{Base: rOp, Index: rTmp, Scale: 4}, rOp)
-		})
+	planeLoop(name, func() {
+		Load(Param("rows"), rRows)
+		Load(Param("dst"), rDp)
+		Load(Param("even"), rEp)
+		Load(Param("odd"), rOp)
+	}, func() {
+		rowLoop(name, rRows, rNF, rTail, rCnt,
+			func() {
+				MOVQ(rDp, rD)
+				MOVQ(rEp, rE)
+				MOVQ(rOp, rO)
+			},
+			func() {
+				body(false)
+				ADDQ(U32(128), rD)
+				ADDQ(U32(64), rE)
+				ADDQ(U32(64), rO)
+			},
+			func() { body(true) },
+			func() {
+				DECQ(rRows)
+				Load(Param("ldd"), rTmp)
+				LEAQ(Mem{Base: rDp, Index: rTmp, Scale: 4}, rDp)
+				Load(Param("lde"), rTmp)
+				LEAQ(Mem{Base: rEp, Index: rTmp, Scale: 4}, rEp)
+				Load(Param("ldo"), rTmp)
+				LEAQ(Mem{Base: rOp, Index: rTmp, Scale: 4}, rOp)
+			})
+	}, [][3]string{{"even", "eps", "4"}, {"odd", "ops", "4"}, {"dst", "dps", "4"}}, rTmp)
 }
 
 // zeroElems stores cnt zeros (Z31) at d, consuming cnt, 16 at a time
