@@ -3,6 +3,7 @@ package runtime
 import (
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"unsafe"
 
 	"github.com/latent-go/latent/asm"
@@ -115,7 +116,8 @@ type convPass struct {
 }
 
 // convWSHeader is the number of floats at the start of each worker's
-// workspace that hold its status (error code and detail).
+// workspace that hold its status (error code, image and index at 0..3)
+// and, in workspace 0, the count of images handed out (at 4).
 const convWSHeader = 16
 
 // NewDirectConv plans p. It returns an error when the geometry is not one
@@ -443,6 +445,7 @@ func (t *convTask) run(f *Frame) error {
 	for i := 0; i < parts; i++ {
 		ws[i*t.d.wsPer] = 0
 	}
+	t.next(ws).Store(0)
 	if parts == 1 {
 		t.Do(f, 0)
 	} else {
@@ -458,16 +461,28 @@ func (t *convTask) run(f *Frame) error {
 	return nil
 }
 
-// Do processes part i: images [i·B/parts, (i+1)·B/parts).
+// next returns the frame's counter of images handed out, in the header
+// of workspace 0 (arena memory, so per call).
+func (t *convTask) next(ws []float32) *atomic.Int32 {
+	return (*atomic.Int32)(unsafe.Pointer(&ws[4]))
+}
+
+// Do runs part i with workspace i: it takes images one at a time until
+// none are left, so that a part whose goroutine starts late (the machine
+// is busy) takes fewer.
 func (t *convTask) Do(f *Frame, i int) {
 	d := t.d
-	parts := t.parts(f)
-	ws := f.F32(t.b.Workspace)[i*d.wsPer : (i+1)*d.wsPer]
+	all := f.F32(t.b.Workspace)
+	next := t.next(all)
+	ws := all[i*d.wsPer : (i+1)*d.wsPer]
 	hdr := ws[:convWSHeader]
 	xp := ws[convWSHeader : convWSHeader+d.xpLen]
 	c := ws[convWSHeader+roundUp16(d.xpLen):]
-	n0, n1 := i*d.p.Batch/parts, (i+1)*d.p.Batch/parts
-	for n := n0; n < n1; n++ {
+	for {
+		n := int(next.Add(1)) - 1
+		if n >= d.p.Batch {
+			return
+		}
 		for g := 0; g < d.p.Group; g++ {
 			if bad, j := d.prologue(f, &t.b, xp, n, g); bad {
 				hdr[0], hdr[1] = 1, float32(n)
