@@ -13,8 +13,8 @@ func sameF32(a, b float32) bool {
 	return math.Float32bits(a) == math.Float32bits(b) || (a != a && b != b)
 }
 
-// TestMaxPool2x2 compares every tier's 2×2 pooling with asm.MaxPool on
-// the same planes, on odd widths, padded pitches, several planes, ties,
+// TestMaxPool2x2 compares every tier's 2×2 pooling with the direct
+// definition of max pooling (naivePool) on the same planes, on odd widths, padded pitches, several planes, ties,
 // signed zeros and NaNs, and checks that nothing past the outputs is
 // written.
 func TestMaxPool2x2(t *testing.T) {
@@ -38,7 +38,7 @@ func TestMaxPool2x2(t *testing.T) {
 						x[i] = float32(r.IntN(5)) // many ties
 					}
 				}
-				// Reference: asm.MaxPool on the dense planes.
+				// Reference: naivePool on the dense planes.
 				plane := make([]float32, planes*2*rows*w)
 				for p := 0; p < planes; p++ {
 					for y := 0; y < 2*rows; y++ {
@@ -50,10 +50,14 @@ func TestMaxPool2x2(t *testing.T) {
 					t.Fatal(err)
 				}
 				n := planes * rows * cols
-				want := make([]float32, n)
-				wantIdx := make([]int64, n)
-				if err := MaxPool(want, wantIdx, plane, win, planes, false); err != nil {
-					t.Fatal(err)
+				want := make([]float32, 0, n)
+				wantIdx := make([]int64, 0, n)
+				for p := 0; p < planes; p++ {
+					o, oi := naivePool(plane[p*2*rows*w:(p+1)*2*rows*w], win, true, false)
+					want = append(want, o...)
+					for _, v := range oi {
+						wantIdx = append(wantIdx, int64(p*2*rows*w+v))
+					}
 				}
 				const base, bstride = 1 << 33, 1000
 				for _, withIdx := range []bool{false, true} {
@@ -266,5 +270,47 @@ func BenchmarkRowKernels(b *testing.B) {
 				repeat2RowsWith(k, up, 2*wq-2*w, src, c, h, w)
 			}
 		})
+	}
+}
+
+// TestMaxPoolFastPaths checks MaxPool and UpsampleNearest on the
+// geometries they hand to the row kernels (2×2 stride-2 pooling whose
+// windows all lie inside the plane, 2× upsampling of rows) against the
+// direct definitions, next to geometries that must not take them (ceil
+// mode with a window over the edge, column-major indices).
+func TestMaxPoolFastPaths(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	for _, c := range []struct {
+		h, w   int
+		ceil   bool
+		colMaj bool
+	}{{4, 6, false, false}, {5, 7, false, false}, {5, 7, true, false}, {28, 28, false, false}, {14, 34, false, true}} {
+		win, err := NewWindow([]int{c.h, c.w}, []int{2, 2}, &WindowOptions{Strides: []int{2, 2}, CeilMode: c.ceil})
+		if err != nil {
+			t.Fatal(err)
+		}
+		planes := 3
+		x := make([]float32, planes*win.InSize())
+		for i := range x {
+			x[i] = float32(r.IntN(7))
+		}
+		y := make([]float32, planes*win.OutSize())
+		idx := make([]int64, len(y))
+		if err := MaxPool(y, idx, x, win, planes, c.colMaj); err != nil {
+			t.Fatal(err)
+		}
+		for p := 0; p < planes; p++ {
+			want, wi := naivePool(x[p*win.InSize():(p+1)*win.InSize()], win, true, false)
+			for o, wv := range want {
+				k := p*win.OutSize() + o
+				wantIdx := int64(p*win.InSize() + wi[o])
+				if c.colMaj {
+					wantIdx = int64(p*win.InSize() + (wi[o]%c.w)*c.h + wi[o]/c.w)
+				}
+				if y[k] != wv || idx[k] != wantIdx {
+					t.Fatalf("%+v: plane %d out %d = %v @%d, want %v @%d", c, p, o, y[k], idx[k], wv, wantIdx)
+				}
+			}
+		}
 	}
 }

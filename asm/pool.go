@@ -284,6 +284,17 @@ func UpsampleNearest(dst, x []float32, planes int, in, factors []int) error {
 	if planes < 0 || len(x) != planes*inSize || len(dst) != planes*outSize {
 		return fmt.Errorf("asm: UpsampleNearest: %d inputs and %d outputs for %d planes of %d -> %d", len(x), len(dst), planes, inSize, outSize)
 	}
+	if len(in) == 2 && factors[1] == 2 && planes > 0 {
+		// Rows repeated along themselves by the vectorised kernel, then
+		// copied to the factors[0]-1 rows below.
+		fh, h, w := factors[0], in[0], in[1]
+		first := Planes{Data: dst, RowStride: fh * 2 * w, PlaneStride: outSize}
+		repeat2RowsWith(activeMove, first, 0, Planes{Data: x, RowStride: w, PlaneStride: inSize}, planes, h, w)
+		for k := 1; k < fh; k++ {
+			padRowsWith(activeMove, Planes{Data: dst[k*2*w:], RowStride: fh * 2 * w, PlaneStride: outSize}, 0, first, planes, h, 2*w)
+		}
+		return nil
+	}
 	// Each input row of the last dim is expanded once; the copies along
 	// outer dims are block copies of already expanded output.
 	for p := 0; p < planes; p++ {

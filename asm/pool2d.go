@@ -32,6 +32,13 @@ func maxPool2D(dst []float32, indices []int64, x []float32, w *Window, planes in
 	if len(w.In) == 2 {
 		kh = w.Kernel[0]
 	}
+	if kh == 2 && kw == 2 && sh == 2 && sw == 2 && ph == 0 && pw == 0 && dh == 1 && dw == 1 &&
+		2*oh <= h && 2*ow <= wd && !columnMajor {
+		// Every window lies inside the plane: the vectorised 2×2 kernel.
+		plane := h * wd
+		maxPool2x2With(activeMove, dst, indices, Planes{Data: x, RowStride: wd, PlaneStride: plane}, planes, oh, ow, 0, int64(plane), wd)
+		return
+	}
 	negInf := float32(math.Inf(-1))
 	plane := h * wd
 	for p := 0; p < planes; p++ {

@@ -198,6 +198,7 @@ func TestUpsampleNearest(t *testing.T) {
 	r := rand.New(rand.NewPCG(35, 36))
 	for _, c := range []struct{ in, f []int }{
 		{[]int{5}, []int{3}}, {[]int{2, 3}, []int{2, 2}}, {[]int{3, 4}, []int{1, 3}}, {[]int{2, 2, 3}, []int{2, 1, 2}},
+		{[]int{3, 17}, []int{2, 2}}, {[]int{4, 7}, []int{3, 2}}, {[]int{2, 33}, []int{1, 2}},
 	} {
 		planes := 2
 		inSize, outDims := prod(c.in), make([]int, len(c.in))
