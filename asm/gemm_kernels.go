@@ -23,7 +23,8 @@ type gemmKernels struct {
 	// rather than packed (0 means gemmDirectRows, < 0 never: a test
 	// knob).
 	directRows int
-	// packBudget, when positive, replaces gemmPackBudget (a test knob).
+	// packBudget, when positive, replaces the default of budget() (a
+	// tuning and test knob).
 	packBudget int
 	// packA makes strided kernels read A from a packed copy even when
 	// op(A) could be read in place (a tuning knob).

@@ -46,6 +46,7 @@ func TestGemmTune(t *testing.T) {
 	threads := ints("LATENT_GEMM_TUNE_THREADS", []int{1})
 	packAs := ints("LATENT_GEMM_TUNE_PACKA", []int{0})
 	directs := ints("LATENT_GEMM_TUNE_DIRECT", []int{0})
+	budgets := ints("LATENT_GEMM_TUNE_BUDGET", []int{0})
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	for _, item := range strings.Split(spec, ";") {
@@ -74,17 +75,20 @@ func TestGemmTune(t *testing.T) {
 					for _, th := range threads {
 						for _, pa := range packAs {
 							for _, dr := range directs {
-								kt := *v
-								kt.packA = pa != 0
-								kt.directRows = dr
-								if kc > 0 {
-									kt.kc = kc
+								for _, bu := range budgets {
+									kt := *v
+									kt.packA = pa != 0
+									kt.directRows = dr
+									kt.packBudget = bu
+									if kc > 0 {
+										kt.kc = kc
+									}
+									if mc > 0 {
+										kt.mc = max(mc/kt.mr, 1) * kt.mr
+									}
+									cfgs = append(cfgs, &cfg{name: fmt.Sprintf("%dx%d kc%d mc%d t%d packA=%v direct%d budget%d", kt.mr, kt.nr, kt.kc, kt.mc, th, kt.packA, kt.directRows, kt.packBudget),
+										g: &Gemm{vs: []*gemmKernels{&kt}, threads: th}, best: math.Inf(1)})
 								}
-								if mc > 0 {
-									kt.mc = max(mc/kt.mr, 1) * kt.mr
-								}
-								cfgs = append(cfgs, &cfg{name: fmt.Sprintf("%dx%d kc%d mc%d t%d packA=%v direct%d", kt.mr, kt.nr, kt.kc, kt.mc, th, kt.packA, kt.directRows),
-									g: &Gemm{vs: []*gemmKernels{&kt}, threads: th}, best: math.Inf(1)})
 							}
 						}
 					}
