@@ -22,7 +22,7 @@ import (
 // safe for concurrent use.
 //
 // C has Rows() rows (M rounded up to the register tile) of Ldc() columns
-// (N rounded up to whole column tiles); rows past M and columns past N
+// (N rounded up to whole vectors); rows past M and columns past N
 // receive values the caller must ignore. X must hold XLen() elements; the
 // elements a valid output reads are X[Off[p]+j] for j < N, and the rest of
 // the XLen() elements are read only for ignored outputs (keep them finite
@@ -127,7 +127,8 @@ func newConvGemm(tier Tier, s convShape, m, k, n int, a []float32, lda int, off 
 	g.cols = s.lanes * s.nv
 	g.blocks = (m + g.mr - 1) / g.mr
 	g.tiles = (n + g.cols - 1) / g.cols
-	g.ldc = g.tiles * g.cols
+	// The last tile is only as wide as the vectors it needs (see run).
+	g.ldc = (n + g.lanes - 1) / g.lanes * g.lanes
 	maxOff := 0
 	g.off = make([]int64, k)
 	g.offElems = make([]int, k)
@@ -184,7 +185,7 @@ func (g *ConvGemm) N() int { return g.n }
 // to the register tile.
 func (g *ConvGemm) Rows() int { return g.blocks * g.mr }
 
-// Ldc returns the row pitch of C: N rounded up to a whole column tile.
+// Ldc returns the row pitch of C: N rounded up to a whole vector.
 func (g *ConvGemm) Ldc() int { return g.ldc }
 
 // CLen returns the number of elements of C: Rows()·Ldc().
@@ -214,8 +215,8 @@ func (g *ConvGemm) FLOPs() int64 { return 2 * int64(g.m) * int64(g.n) * int64(g.
 func (g *ConvGemm) Run(c, x []float32) error { return g.RunTiles(c, x, 0, g.tiles) }
 
 // RunTiles computes the column tiles [t0, t1) of C (columns
-// t0·TileCols() to t1·TileCols()) for every row; disjoint ranges may run
-// concurrently on the same c and x.
+// t0·TileCols() to min(t1·TileCols(), Ldc())) for every row; disjoint
+// ranges may run concurrently on the same c and x.
 func (g *ConvGemm) RunTiles(c, x []float32, t0, t1 int) error {
 	if len(c) < g.CLen() {
 		return fmt.Errorf("asm: ConvGemm: C has %d elements, want %d", len(c), g.CLen())

@@ -25,7 +25,13 @@ import (
 //     output is computed from the convolution's output block while it is
 //     in cache: the full-size output gets no tensor.
 //
-// Tensors between steps stay NCHW, so nothing else changes. Other
+// A convolution whose only reader is another direct convolution (or a
+// Resize folded into one) writes its output in its kernels' own layout
+// (runtime.DirectConv.RawOut: rows in the padded pitch, channels a whole
+// number of column tiles apart) and the reader's padded copy reads that
+// layout: the output is never copied into NCHW. Should the reader fall
+// back to another kernel after all, a copy step into NCHW is added
+// first (densify). Every other tensor stays NCHW. Other
 // convolutions (3 or more spatial dims, weights computed at run time,
 // 1×1 kernels, which are plain matrix products) keep the im2col + GEMM
 // path.
@@ -41,15 +47,26 @@ type convState struct {
 	deferred map[*ir.Value]*deferredSource
 	// fused holds the MaxPool nodes a convolution computes.
 	fused map[*ir.Node]bool
+	// raw maps the values held in a direct convolution's raw output
+	// layout to that layout.
+	raw map[*ir.Value]*rawLayout
+}
+
+// rawLayout is a direct convolution's raw output layout: row r of channel
+// c of image n at (n·C + c)·plane + r·row.
+type rawLayout struct {
+	plane, row int
+	n, c, h, w int // the value's NCHW dims
 }
 
 // deferredSource is an element-moving operator folded into the
 // convolution that reads its output.
 type deferredSource struct {
 	kind    runtime.ConvSource
-	x, idx  int   // buffers of its input (and indices)
-	factors []int // SourceUpsample
-	xdims   []int // SourceUnpool: spatial dims of the pooled input
+	x, idx  int        // buffers of its input (and indices)
+	factors []int      // SourceUpsample
+	xdims   []int      // SourceUnpool: spatial dims of the pooled input
+	raw     *rawLayout // SourceUpsample: x's layout, when raw
 	// emit adds the operator's own step after all, for a convolution
 	// that cannot take it.
 	emit func() error
@@ -67,6 +84,7 @@ func (l *lowerer) convs() *convState {
 		}
 		c.deferred = map[*ir.Value]*deferredSource{}
 		c.fused = map[*ir.Node]bool{}
+		c.raw = map[*ir.Value]*rawLayout{}
 	}
 	return c
 }
@@ -88,6 +106,19 @@ func directConvCandidate(n *ir.Node) bool {
 	if n.Op != "Conv" && !(n.Domain == Domain && n.Op == "FusedConv") {
 		return false
 	}
+	return directCandidate(n)
+}
+
+// directTransposeCandidate is directConvCandidate for ConvTranspose (any
+// kernel size).
+func directTransposeCandidate(n *ir.Node) bool {
+	if n.Op != "ConvTranspose" && !(n.Domain == Domain && n.Op == "FusedConvTranspose") {
+		return false
+	}
+	return directCandidate(n) || (isF32(n.Inputs[0], n.Inputs[1]) && n.Inputs[1].IsConst())
+}
+
+func directCandidate(n *ir.Node) bool {
 	x, w := n.Inputs[0], n.Inputs[1]
 	if !isF32(x, w) || !w.IsConst() || x.Shape.Rank() < 3 || x.Shape.Rank() > 4 {
 		return false
@@ -119,8 +150,15 @@ func (l *lowerer) directConv(n *ir.Node, aw *asm.Window, transpose bool, src *de
 		CIn: xd[1], COut: od[1], Window: aw, W: w.Const.F32, Bias: bias, Act: activationOf(n),
 	}
 	b := runtime.DirectConvBuffers{Indices: -1, Out: -1, PoolOut: -1, PoolIndices: -1}
+	var in *rawLayout
 	if src != nil {
 		p.Source, p.Factors, p.XDims = src.kind, src.factors, src.xdims
+		in = src.raw
+	} else {
+		in = l.convs().raw[x]
+	}
+	if in != nil {
+		p.XRowStride, p.XPlaneStride = in.row, in.plane
 	}
 	pool := l.fusablePool(n, od)
 	p.Pool = pool != nil
@@ -137,6 +175,9 @@ func (l *lowerer) directConv(n *ir.Node, aw *asm.Window, transpose bool, src *de
 	} else if b.X, err = l.in(x); err != nil {
 		return false, err
 	}
+	if in != nil && src == nil {
+		delete(l.convs().raw, x) // read once, by this step
+	}
 	workers := convWorkers(p.Batch)
 	b.Workspace = l.workspace(n.Name+"/direct", workers*d.WorkspaceFloats())
 	if pool != nil {
@@ -146,6 +187,9 @@ func (l *lowerer) directConv(n *ir.Node, aw *asm.Window, transpose bool, src *de
 		if v := pool.Output(1); v != nil {
 			b.PoolIndices = l.out(v)
 		}
+	} else if plane, row, ok := d.RawOut(); ok && l.rawReader(y) {
+		b.Out, b.RawOut = l.rawBuffer(y, plane), true
+		l.convs().raw[y] = &rawLayout{plane: plane, row: row, n: od[0], c: od[1], h: prod(od[2 : len(od)-1]), w: od[len(od)-1]}
 	} else {
 		b.Out = l.out(y)
 	}
@@ -189,6 +233,54 @@ func (l *lowerer) fusablePool(n *ir.Node, od []int) *ir.Node {
 	return mp
 }
 
+// rawReader reports whether the only reader of v can take it in a raw
+// output layout: a direct convolution or transposed convolution reading
+// it as its input, or a Resize that will fold into such a convolution.
+func (l *lowerer) rawReader(v *ir.Value) bool {
+	c := l.soleConsumer(v)
+	if c == nil || c.Inputs[0] != v {
+		return false
+	}
+	if directConvCandidate(c) || directTransposeCandidate(c) {
+		return true
+	}
+	if c.Op == "Resize" && c.Domain == "" {
+		if _, ok := resizeFactors(c); ok {
+			next := l.soleConsumer(c.Outputs[0])
+			return next != nil && directConvCandidate(next) && next.Inputs[0] == c.Outputs[0]
+		}
+	}
+	return false
+}
+
+// rawBuffer returns a new buffer for v in a raw layout of plane elements
+// per channel.
+func (l *lowerer) rawBuffer(v *ir.Value, plane int) int {
+	d := dims(v)
+	tmp := &ir.Value{Name: v.Name, DType: ir.Float32, Shape: ir.StaticShape(d[0], d[1], plane)}
+	l.countNaive(v)
+	b := l.newBuffer(tmp)
+	delete(l.buf, tmp)
+	l.buf[v] = b
+	st := l.sts[l.store[b]]
+	st.lastNode = l.lastUse[v]
+	return b
+}
+
+// densify makes v, if it is in a raw layout, an NCHW tensor again with a
+// copy step, for readers that need NCHW.
+func (l *lowerer) densify(v *ir.Value) {
+	c := l.convs()
+	lay := c.raw[v]
+	if lay == nil {
+		return
+	}
+	delete(c.raw, v)
+	from := l.buf[v]
+	to := l.newBuffer(v)
+	l.addStep(runtime.RawToNCHWStep(v.Name+"/nchw", from, to, lay.n*lay.c, lay.h, lay.w, lay.row, lay.plane))
+}
+
 // takeSource returns (and forgets) the deferred operator producing v, if
 // any.
 func (l *lowerer) takeSource(v *ir.Value) *deferredSource {
@@ -225,6 +317,14 @@ func (l *lowerer) deferSource(op *ir.Node, src *deferredSource) bool {
 }
 
 func lowerConv(l *lowerer, n *ir.Node) (bool, error) {
+	done, err := lowerConvAny(l, n)
+	if !done && err == nil {
+		l.densify(n.Inputs[0]) // for the reference kernel
+	}
+	return done, err
+}
+
+func lowerConvAny(l *lowerer, n *ir.Node) (bool, error) {
 	bias, ok := constF32(n.Input(2))
 	src := l.takeSource(n.Inputs[0])
 	if src != nil {
@@ -268,6 +368,7 @@ func lowerConvWith(l *lowerer, n *ir.Node, bias []float32, biasOK bool, src *def
 	if src != nil {
 		return false, nil
 	}
+	l.densify(x)
 	group := int(n.Attrs.Int("group", 1))
 	p := runtime.ConvParams{Batch: xd[0], Group: group, CIn: xd[1], COut: od[1], Window: aw, Bias: bias, Act: activationOf(n), Col: -1}
 	p.Pointwise = isPointwise(aw)
@@ -303,6 +404,14 @@ func isPointwise(w *asm.Window) bool {
 }
 
 func lowerConvTranspose(l *lowerer, n *ir.Node) (bool, error) {
+	done, err := lowerConvTransposeAny(l, n)
+	if !done && err == nil {
+		l.densify(n.Inputs[0]) // for the reference kernel
+	}
+	return done, err
+}
+
+func lowerConvTransposeAny(l *lowerer, n *ir.Node) (bool, error) {
 	x, w := n.Inputs[0], n.Inputs[1]
 	bias, ok := constF32(n.Input(2))
 	if !ok || !isF32(x, w) {
@@ -325,6 +434,7 @@ func lowerConvTranspose(l *lowerer, n *ir.Node) (bool, error) {
 	if done, err := l.directConv(n, aw, true, nil); done || err != nil {
 		return done, err
 	}
+	l.densify(x)
 	group := int(n.Attrs.Int("group", 1))
 	p := runtime.ConvTransposeParams{Batch: xd[0], Group: group, CIn: xd[1], COut: od[1], Window: aw, Bias: bias, Act: activationOf(n)}
 	if p.X, err = l.in(x); err != nil {
@@ -436,23 +546,24 @@ func lowerMaxUnpool(l *lowerer, n *ir.Node) (bool, error) {
 	return true, emit()
 }
 
-// lowerResize handles nearest-neighbour upsampling of the spatial axes by
-// integer factors, where the coordinate modes agree with repetition.
-func lowerResize(l *lowerer, n *ir.Node) (bool, error) {
+// resizeFactors returns the integer upsampling factors of the spatial
+// axes of Resize node n when it is a nearest-neighbour upsampling whose
+// coordinate modes agree with repetition.
+func resizeFactors(n *ir.Node) ([]int, bool) {
 	x := n.Inputs[0]
 	xd, od := dims(x), dims(n.Outputs[0])
 	if !isF32(x) || len(xd) < 3 || n.Attrs.String("mode", "nearest") != "nearest" || xd[0] != od[0] || xd[1] != od[1] {
-		return false, nil
+		return nil, false
 	}
 	coord := n.Attrs.String("coordinate_transformation_mode", "half_pixel")
 	nearest := n.Attrs.String("nearest_mode", "round_prefer_floor")
 	if !(coord == "asymmetric" && nearest == "floor") && !(coord == "half_pixel" && nearest == "round_prefer_floor") {
-		return false, nil
+		return nil, false
 	}
 	factors := make([]int, len(xd)-2)
 	for i := range factors {
 		if xd[i+2] == 0 || od[i+2]%xd[i+2] != 0 {
-			return false, nil
+			return nil, false
 		}
 		factors[i] = od[i+2] / xd[i+2]
 	}
@@ -461,20 +572,39 @@ func lowerResize(l *lowerer, n *ir.Node) (bool, error) {
 	if s := n.Input(2); s != nil && s.IsConst() && s.Const.Len() == len(xd) {
 		for i, f := range factors {
 			if s.Const.Float64At(i+2) != float64(f) {
-				return false, nil
+				return nil, false
 			}
 		}
 	}
+	return factors, true
+}
+
+// lowerResize handles nearest-neighbour upsampling of the spatial axes by
+// integer factors, where the coordinate modes agree with repetition.
+func lowerResize(l *lowerer, n *ir.Node) (bool, error) {
+	x := n.Inputs[0]
+	factors, ok := resizeFactors(n)
+	if !ok {
+		l.densify(x) // for the reference kernel
+		return false, nil
+	}
+	xd := dims(x)
+	raw := l.convs().raw[x]
 	xb, err := l.in(x)
 	if err != nil {
 		return false, err
 	}
 	emit := func() error {
+		l.densify(x) // the upsampling kernel reads NCHW
+		xb, err := l.in(x)
+		if err != nil {
+			return err
+		}
 		out := l.out(n.Outputs[0])
 		l.addStep(runtime.UpsampleNearestStep(n.Name, xd[0]*xd[1], xd[2:], factors, xb, out))
 		return nil
 	}
-	if len(factors) <= 2 && l.deferSource(n, &deferredSource{kind: runtime.SourceUpsample, x: xb, idx: -1, factors: factors, emit: emit}) {
+	if len(factors) <= 2 && l.deferSource(n, &deferredSource{kind: runtime.SourceUpsample, x: xb, idx: -1, factors: factors, raw: raw, emit: emit}) {
 		return true, nil
 	}
 	return true, emit()

@@ -57,6 +57,12 @@ type DirectConvParams struct {
 	Source  ConvSource
 	Factors []int
 	XDims   []int
+	// XRowStride and XPlaneStride, when not zero, are the distances in
+	// elements between the input buffer's rows and planes (channels),
+	// for a SourcePlain or SourceUpsample input in another direct
+	// convolution's raw output layout (see DirectConv.RawOut); zero
+	// means dense NCHW.
+	XRowStride, XPlaneStride int
 	// Pool fuses a 2×2, stride-2 max pool (floor mode, no padding) of
 	// the output; see DirectConvBuffers.
 	Pool bool
@@ -72,6 +78,9 @@ type DirectConvBuffers struct {
 	// row-major ONNX MaxPool indices (flat over the whole convolution
 	// output), or -1.
 	Out, PoolOut, PoolIndices int
+	// RawOut makes Out hold the output in the layout RawOut reports
+	// instead of NCHW: the kernels write it in place, with no copy.
+	RawOut bool
 	// Workspace is a float32 buffer of workers·WorkspaceFloats()
 	// elements.
 	Workspace int
@@ -89,6 +98,7 @@ type DirectConv struct {
 	inPlane      int // h*w
 	outPlane     int // ho*wo
 	xPlane       int // xh*xw
+	xrs, xps     int // row and plane strides of the X buffer
 	psy, psx     int // phase strides of the padded copy
 	ppt, ppl     int // padding before the logical input in the copy
 	hq, wq       int // phase plane of the copy
@@ -184,6 +194,13 @@ func NewDirectConv(p DirectConvParams) (*DirectConv, error) {
 		return nil, fmt.Errorf("direct conv: unknown source %d", p.Source)
 	}
 	d.xPlane = d.xh * d.xw
+	d.xrs, d.xps = d.xw, d.xPlane
+	if p.XRowStride != 0 || p.XPlaneStride != 0 {
+		if p.Source == SourceUnpool || p.XRowStride < d.xw || p.XPlaneStride < (d.xh-1)*p.XRowStride+d.xw {
+			return nil, fmt.Errorf("direct conv: input strides %d, %d for %dx%d planes", p.XRowStride, p.XPlaneStride, d.xh, d.xw)
+		}
+		d.xrs, d.xps = p.XRowStride, p.XPlaneStride
+	}
 	wantW := p.COut * d.cinG * kh * kw
 	if p.Transpose {
 		wantW = p.CIn * d.coutG * kh * kw
@@ -381,6 +398,26 @@ func (d *DirectConv) planTranspose(kh, kw, sy, sx, dy, dx, pt, pl int, ep asm.Ep
 	return nil
 }
 
+// RawOut reports whether the step can write its output in its kernels'
+// own layout (ok), and that layout: row r of channel c of image n at
+// (n·COut + c)·planeStride + r·rowStride, a row holding the output
+// width's values followed by values to ignore. A direct convolution
+// whose input has that layout (DirectConvParams.XRowStride and
+// XPlaneStride) reads it without the copy into NCHW. Only ordinary
+// convolutions without fused pooling whose output channels per group
+// fill whole register tiles have it.
+func (d *DirectConv) RawOut() (planeStride, rowStride int, ok bool) {
+	if d.p.Transpose || d.p.Pool {
+		return 0, 0, false
+	}
+	for _, ps := range d.passes {
+		if len(ps) != 1 || ps[0].g == nil || ps[0].g.Rows() != d.coutG || ps[0].g.Ldc() != d.passes[0][0].g.Ldc() {
+			return 0, 0, false
+		}
+	}
+	return d.passes[0][0].g.Ldc(), d.wq, true
+}
+
 // WorkspaceFloats returns the workspace one worker needs, in float32s:
 // a status header, the padded input copy and the output block C.
 func (d *DirectConv) WorkspaceFloats() int { return d.wsPer }
@@ -397,6 +434,11 @@ func (d *DirectConv) Step(name string, b DirectConvBuffers, workers int) (Step, 
 		return Step{}, errors.New("direct conv: pooled output buffer disagrees with the plan")
 	case !p.Pool && b.PoolIndices >= 0:
 		return Step{}, errors.New("direct conv: pool indices without pooling")
+	}
+	if b.RawOut {
+		if _, _, ok := d.RawOut(); !ok || b.Out < 0 {
+			return Step{}, errors.New("direct conv: no raw output layout")
+		}
 	}
 	in := []int{b.X}
 	if p.Source == SourceUnpool {
@@ -489,6 +531,13 @@ func (t *convTask) Do(f *Frame, i int) {
 				*(*int64)(unsafe.Pointer(&hdr[2])) = j
 				return
 			}
+			if t.b.RawOut {
+				// The output block of this image and group is C.
+				ldc := d.passes[g][0].g.Ldc()
+				at := (n*d.p.COut + g*d.coutG) * ldc
+				d.compute(&d.passes[g][0], xp, f.F32(t.b.Out)[at:at+d.coutG*ldc], g)
+				continue
+			}
 			for k := 0; k < len(d.passes[g]); k++ {
 				if t.b.Out >= 0 && d.pairable(g, k) {
 					d.runPair(f, &t.b, k, xp, c[:d.pairC], c[d.pairC:], n, g)
@@ -506,8 +555,8 @@ func (t *convTask) Do(f *Frame, i int) {
 func (d *DirectConv) prologue(f *Frame, b *DirectConvBuffers, xp []float32, n, g int) (bad bool, idx int64) {
 	p := &d.p
 	x := f.F32(b.X)
-	base := (n*p.CIn + g*d.cinG) * d.xPlane
-	x = x[base : base+d.cinG*d.xPlane]
+	base := (n*p.CIn + g*d.cinG) * d.xps
+	x = x[base : base+d.cinG*d.xps]
 	clear(xp[d.dataLen:])
 	switch p.Source {
 	case SourceUnpool:
@@ -526,7 +575,7 @@ func (d *DirectConv) prologue(f *Frame, b *DirectConvBuffers, xp []float32, n, g
 		clear(xp[:d.dataLen])
 		at := d.ppt*d.wq + d.ppl
 		asm.PadRows(asm.Planes{Data: xp[at:], RowStride: d.wq, PlaneStride: d.planeQ}, 0,
-			asm.Planes{Data: x, RowStride: d.w, PlaneStride: d.inPlane}, d.cinG, d.h, d.w) // sizes fit by construction
+			asm.Planes{Data: x, RowStride: d.xrs, PlaneStride: d.xps}, d.cinG, d.h, d.w) // sizes fit by construction
 		return false, 0
 	}
 	if d.psx == 2 && d.psy <= 2 {
@@ -568,7 +617,7 @@ func (d *DirectConv) fillStride2(xp, x []float32) {
 				for b := range pl {
 					pl[b] = xp[(c*phases+a*2+b)*d.planeQ:][:d.planeQ]
 				}
-				d.fillPhases(pl, x[c*d.inPlane:(c+1)*d.inPlane], a, iLo, iHi)
+				d.fillPhases(pl, x[c*d.xps:], a, iLo, iHi)
 			}
 			continue
 		}
@@ -577,7 +626,7 @@ func (d *DirectConv) fillStride2(xp, x []float32) {
 		asm.SplitRows(
 			asm.Planes{Data: xp[(a*2+be)*d.planeQ+iLo*d.wq+j0[be]:], RowStride: d.wq, PlaneStride: phases * d.planeQ},
 			asm.Planes{Data: xp[(a*2+bo)*d.planeQ+iLo*d.wq+j0[bo]:], RowStride: d.wq, PlaneStride: phases * d.planeQ}, 0, 0,
-			asm.Planes{Data: x[y0*d.w:], RowStride: d.psy * d.w, PlaneStride: d.inPlane}, d.cinG, iHi-iLo, ne, no) // sizes fit
+			asm.Planes{Data: x[y0*d.xrs:], RowStride: d.psy * d.xrs, PlaneStride: d.xps}, d.cinG, iHi-iLo, ne, no) // sizes fit
 	}
 }
 
@@ -594,7 +643,7 @@ func (d *DirectConv) fillPhases(pl [2][]float32, xc []float32, a, iLo, iHi int) 
 				continue
 			}
 			y := d.psy*i + a - d.ppt
-			d.fillRow(row, b, xc[y*d.w:(y+1)*d.w])
+			d.fillRow(row, b, xc[y*d.xrs:y*d.xrs+d.w])
 		}
 	}
 }
@@ -631,7 +680,7 @@ func (d *DirectConv) fillGeneric(xp, x []float32, fh, fw int) {
 						if xx < 0 || xx >= d.w {
 							row[j] = 0
 						} else {
-							row[j] = x[c*d.xPlane+(y/fh)*d.xw+xx/fw]
+							row[j] = x[c*d.xps+(y/fh)*d.xrs+xx/fw]
 						}
 					}
 				}
@@ -647,7 +696,7 @@ func (d *DirectConv) padUpsample2(xp, x []float32, fh int) {
 	clear(xp[:d.dataLen])
 	at := d.ppt*d.wq + d.ppl
 	first := asm.Planes{Data: xp[at:], RowStride: fh * d.wq, PlaneStride: d.planeQ}
-	src := asm.Planes{Data: x, RowStride: d.xw, PlaneStride: d.xPlane}
+	src := asm.Planes{Data: x, RowStride: d.xrs, PlaneStride: d.xps}
 	asm.Repeat2Rows(first, 0, src, d.cinG, d.xh, d.xw) // sizes fit by construction
 	for k := 1; k < fh; k++ {
 		asm.PadRows(asm.Planes{Data: xp[at+k*d.wq:], RowStride: fh * d.wq, PlaneStride: d.planeQ}, 0, first, d.cinG, d.xh, 2*d.xw)
@@ -831,4 +880,15 @@ func pool1D(out []float32, idx []int64, x []float32, base int64) {
 			idx[j] = base + int64(mi)
 		}
 	}
+}
+
+// RawToNCHWStep returns a step copying planes planes of h×w values from
+// buffer from, in a direct convolution's raw output layout (rows row
+// elements apart, planes plane elements apart), into the NCHW buffer to.
+func RawToNCHWStep(name string, from, to, planes, h, w, row, plane int) Step {
+	return Step{Name: name, Kernel: "raw-to-nchw", In: []int{from}, Out: []int{to},
+		Run: func(f *Frame) error {
+			return asm.PadRows(asm.Planes{Data: f.F32(to), RowStride: w, PlaneStride: h * w}, 0,
+				asm.Planes{Data: f.F32(from), RowStride: row, PlaneStride: plane}, planes, h, w)
+		}}
 }
