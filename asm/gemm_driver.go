@@ -60,6 +60,8 @@ type gemmJob struct {
 	// B is pre-packed or read in place. A block is cut into units of
 	// unitRows rows × unitPanels panels.
 	jc0, jc1   int
+	ncb        int  // columns per block
+	privateB   bool // several threads, several blocks: each thread packs whole blocks of its own
 	unitRows   int
 	unitPanels int
 	rowUnits   int
@@ -253,13 +255,19 @@ func (j *gemmJob) plan(maxT, minFlops int) {
 	if budget := kt.budget(); j.pb == nil && !j.direct && k*n > budget {
 		ncb = max(budget/k/NR, 1) * NR
 	}
+	j.ncb = ncb
 	panels := (min(ncb, n) + NR - 1) / NR
-	// Work units: about four per thread so that a late helper still
-	// gets a share. Row units keep at least 8 tiles (so every B panel
-	// loaded into L1 serves 8 tiles); the rest of the split goes to
-	// columns.
+	// With several blocks and threads, each thread takes whole column
+	// blocks, packs them into its own buffer (in its own core's L2) and
+	// computes all rows against them: no thread ever waits for another
+	// until the end. Otherwise the threads pack a block's panels together
+	// and then share its work units: about four per thread so that a late
+	// helper still gets a share; row units keep at least 8 tiles (so every
+	// B panel loaded into L1 serves 8 tiles) and the rest of the split
+	// goes to columns.
+	j.privateB = T > 1 && ncb < n
 	j.rowUnits, j.colUnits = 1, 1
-	if T > 1 {
+	if T > 1 && !j.privateB {
 		want := 4 * T
 		j.rowUnits = max(1, min(want, tm/8))
 		j.colUnits = max(1, min(panels, (want+j.rowUnits-1)/j.rowUnits))
@@ -279,11 +287,14 @@ func (j *gemmJob) plan(maxT, minFlops int) {
 		}
 		w.atile = grow(w.atile, MR*kc)
 		w.tile = grow(w.tile, MR*NR)
-		if j.direct {
+		switch {
+		case j.direct:
 			w.bbuf = grow(w.bbuf, NR*kc)
+		case j.privateB:
+			w.bbuf = grow(w.bbuf, panels*NR*k)
 		}
 	}
-	if j.pb == nil && !j.direct {
+	if j.pb == nil && !j.direct && !j.privateB {
 		j.bfull = grow(j.bfull, panels*NR*k)
 	}
 }
@@ -296,12 +307,14 @@ func (g *Gemm) work(def int) int {
 	return def
 }
 
-// runBlocked computes C block by block of columns.
+// runBlocked computes C block by block of columns (all at once when each
+// thread packs blocks of its own).
 func (j *gemmJob) runBlocked() {
-	n, NR := j.n, j.kt.nr
-	ncb := n
-	if budget := j.kt.budget(); j.pb == nil && !j.direct && j.k*n > budget {
-		ncb = max(budget/j.k/NR, 1) * NR
+	n, ncb := j.n, j.ncb
+	if j.privateB {
+		j.nextUnit.Store(0)
+		j.exec()
+		return
 	}
 	for j.jc0 = 0; j.jc0 < n; j.jc0 += ncb {
 		j.jc1 = min(n, j.jc0+ncb)
@@ -442,6 +455,21 @@ func (j *gemmJob) epilogueRow(i, c0, c1 int) {
 func (j *gemmJob) workBlocked(t int) {
 	kt := j.kt
 	k, NR := j.k, kt.nr
+	if j.privateB {
+		// Take whole column blocks; pack each into this thread's buffer.
+		w := &j.ws[t]
+		blocks := (j.n + j.ncb - 1) / j.ncb
+		for {
+			b := int(j.nextUnit.Add(1) - 1)
+			if b >= blocks {
+				return
+			}
+			jc0 := b * j.ncb
+			jc1 := min(j.n, jc0+j.ncb)
+			packBPanels(j.transB, j.b, j.ldb, 0, k, jc0, jc1, NR, w.bbuf, kt.transpose8)
+			j.unit(t, 0, j.m, jc0, 0, (jc1-jc0+NR-1)/NR, w.bbuf)
+		}
+	}
 	panels := (j.jc1 - j.jc0 + NR - 1) / NR
 	if j.pb == nil && !j.direct {
 		// Pack this block's panels of B, whole (all k rows), taking
@@ -471,15 +499,17 @@ func (j *gemmJob) workBlocked(t int) {
 		r0, r1 := ru*j.unitRows, min(j.m, (ru+1)*j.unitRows)
 		q0, q1 := cu*j.unitPanels, min(panels, (cu+1)*j.unitPanels)
 		if r0 < r1 && q0 < q1 {
-			j.unit(t, r0, r1, q0, q1)
+			j.unit(t, r0, r1, j.jc0, q0, q1, j.bfull)
 		}
 	}
 }
 
-// unit computes rows [r0, r1) of C against panels [q0, q1) of the current
-// column block, over all of k: the BLIS loops pc (kc rows of B), ic (mc
-// rows of A), jr (panels) and ir (register tiles).
-func (j *gemmJob) unit(t, r0, r1, q0, q1 int) {
+// unit computes rows [r0, r1) of C against panels [q0, q1) of the column
+// block that starts at column jc0, over all of k: the BLIS loops pc (kc
+// rows of B), ic (mc rows of A), jr (panels) and ir (register tiles).
+// Packed panels of the block are in bblock (panel q at q*NR*k), unless B
+// is pre-packed or read in place.
+func (j *gemmJob) unit(t, r0, r1, jc0, q0, q1 int, bblock []float32) {
 	kt := j.kt
 	MR, NR := kt.mr, kt.nr
 	n, k := j.n, j.k
@@ -513,7 +543,7 @@ func (j *gemmJob) unit(t, r0, r1, q0, q1 int) {
 				abase, astep, alda = w.abuf, kcb, kcb
 			}
 			for q := q0; q < q1; q++ {
-				c0 := j.jc0 + q*NR
+				c0 := jc0 + q*NR
 				nrr := min(NR, n-c0)
 				// The B panel: kcb rows, ldb apart.
 				var bp []float32
@@ -528,7 +558,7 @@ func (j *gemmJob) unit(t, r0, r1, q0, q1 int) {
 					packBPanels(false, j.b, j.ldb, pc, kcb, c0, n, NR, w.bbuf, nil)
 					bp, ldb = w.bbuf, NR
 				default:
-					bp, ldb = j.bfull[q*NR*k+pc*NR:], NR
+					bp, ldb = bblock[q*NR*k+pc*NR:], NR
 				}
 				for ir := 0; ir < mcb; ir += MR {
 					mrr := min(MR, mcb-ir)
@@ -548,7 +578,7 @@ func (j *gemmJob) unit(t, r0, r1, q0, q1 int) {
 			if last && j.epOn {
 				// The block was just written and is still in cache: one
 				// pass of the elementwise kernels over it.
-				c0, c1 := j.jc0+q0*NR, min(n, j.jc0+q1*NR)
+				c0, c1 := jc0+q0*NR, min(n, jc0+q1*NR)
 				for i := ic; i < ic+mcb; i++ {
 					j.epilogueRow(i, c0, c1)
 				}

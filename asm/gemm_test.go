@@ -583,24 +583,33 @@ func TestSgemmThreadsDeterministic(t *testing.T) {
 			for tr := 0; tr < 4; tr++ {
 				s.transA, s.transB = tr&1 != 0, tr&2 != 0
 				a, b, c0 := gemmOperands(s, fill)
-				var first []float32
-				for threads := 1; threads <= 4; threads++ {
+				var firsts [2][]float32
+				for th := 2; th < 10; th++ {
+					threads := th / 2
 					g, err := NewGemm(tier, threads)
 					if err != nil {
 						t.Fatal(err)
 					}
 					g.minWork = 1 // use every thread even on these small products
+					if th%2 == 0 {
+						// B packed in one-panel column blocks (each
+						// thread packing blocks of its own).
+						kt := *g.vs[0]
+						kt.directRows, kt.packBudget = -1, 1
+						g.vs = []*gemmKernels{&kt}
+					}
 					c := c0.clone()
 					if err := g.Sgemm(s.transA, s.transB, s.m, s.n, s.k, s.alpha, a.s(), a.ld, b.s(), b.ld, s.beta, c.s(), c.ld, Epilogue{}); err != nil {
 						t.Fatal(err)
 					}
+					first := firsts[th%2]
 					if first == nil {
-						first = c.s()
+						firsts[th%2] = c.s()
 						continue
 					}
 					for i, v := range c.s() {
 						if math.Float32bits(v) != math.Float32bits(first[i]) {
-							t.Fatalf("%s %v: %d threads: element %d = %v, 1 thread gave %v", tier, s, threads, i, v, first[i])
+							t.Fatalf("%s %v: %d threads (config %d): element %d = %v, 1 thread gave %v", tier, s, threads, th, i, v, first[i])
 						}
 					}
 				}
