@@ -467,6 +467,9 @@ func (d *DirectConv) Step(name string, b DirectConvBuffers, workers int) (Step, 
 	if p.Pool {
 		kernel += "+maxpool"
 	}
+	if b.RawOut {
+		kernel += "(raw out)"
+	}
 	t := &convTask{d: d, b: b, workers: max(1, workers)}
 	return Step{Name: name, Kernel: kernel, In: in, Out: out, FLOPs: d.flops, Run: t.run}, nil
 }

@@ -25,7 +25,7 @@ func TestCompileCommand(t *testing.T) {
 		outShape string
 	}{
 		{"dense_ae", "1", []string{"gemm"}, "[1x784]"},
-		{"conv_ae_strided", "4", []string{"conv-im2col+LeakyRelu", "convtranspose-col2im+Sigmoid"}, "[4x1x28x28]"},
+		{"conv_ae_strided", "4", []string{"conv-direct+LeakyRelu", "convtranspose-direct+Sigmoid"}, "[4x1x28x28]"},
 		{"conv_ae_keras", "2", []string{"conv"}, "[2x1x28x28]"},
 	}
 	for _, tt := range tests {
