@@ -144,9 +144,9 @@ func BenchmarkSgemmPacked(b *testing.B) {
 	}
 }
 
-// BenchmarkSgemmVariant compares the generated micro-kernel shapes of each
+// BenchmarkGemmVariant compares the generated micro-kernel shapes of each
 // tier (single thread), to choose the default.
-func BenchmarkSgemmVariant(b *testing.B) {
+func BenchmarkGemmVariant(b *testing.B) {
 	for _, tier := range Tiers() {
 		for _, kt := range gemmVariants(tier) {
 			g := &Gemm{vs: []*gemmKernels{kt}, threads: 1}
@@ -162,9 +162,9 @@ func BenchmarkSgemmVariant(b *testing.B) {
 	}
 }
 
-// BenchmarkSgemmKernel measures each micro-kernel alone on L1-resident
+// BenchmarkGemmKernel measures each micro-kernel alone on L1-resident
 // panels (kc = 256): the ceiling the blocked driver can reach.
-func BenchmarkSgemmKernel(b *testing.B) {
+func BenchmarkGemmKernel(b *testing.B) {
 	for _, tier := range Tiers() {
 		for _, kt := range gemmVariants(tier) {
 			b.Run(fmt.Sprintf("%s/%dx%d", tier, kt.mr, kt.nr), func(b *testing.B) {
@@ -183,9 +183,9 @@ func BenchmarkSgemmKernel(b *testing.B) {
 	}
 }
 
-// BenchmarkSgemmBlocking sweeps the cache blocks of each tier's kernels
+// BenchmarkGemmBlocking sweeps the cache blocks of each tier's kernels
 // (single thread), to choose the defaults in newGemmKernels.
-func BenchmarkSgemmBlocking(b *testing.B) {
+func BenchmarkGemmBlocking(b *testing.B) {
 	for _, tier := range Tiers()[1:] {
 		for _, v := range gemmVariants(tier) {
 			for _, kc := range []int{128, 192, 256, 320, 384, 512} {
@@ -208,11 +208,11 @@ func BenchmarkSgemmBlocking(b *testing.B) {
 	}
 }
 
-// BenchmarkSgemmKernelBlock measures each micro-kernel in the driver's
+// BenchmarkGemmKernelBlock measures each micro-kernel in the driver's
 // innermost loop: one B panel (L1) against an mc-row block of packed A
 // (L2), writing a column of C tiles with ldc = 1000: the kernel as it runs
 // in place, without packing.
-func BenchmarkSgemmKernelBlock(b *testing.B) {
+func BenchmarkGemmKernelBlock(b *testing.B) {
 	for _, tier := range Tiers()[1:] {
 		for _, kt := range gemmVariants(tier) {
 			for _, kc := range []int{128, 256, 512} {

@@ -43,7 +43,7 @@ type gemmKernels struct {
 	// gemvNR is the widest column block gemv handles per call.
 	gemvNR int
 	// eff is the variant's speed relative to the tier's fastest, on
-	// shapes it does not pad (measured; see BenchmarkSgemmVariant).
+	// shapes it does not pad (measured; see BenchmarkGemmVariant and TestGemmTune).
 	eff float64
 	// kc, mc, nc are the cache blocks: kc rows of B and columns of A per
 	// pass, mc rows of A per packed block (a multiple of mr), nc columns of
