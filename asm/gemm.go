@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"runtime"
+	"strings"
 )
 
 // ErrGemmArgs is wrapped by every error the GEMM and GEMV functions return
@@ -317,7 +318,7 @@ func checkEpilogue(fn string, m, n int, ep *Epilogue) error {
 // checkMatrix checks that x holds a rows×cols matrix with rows ld apart.
 func checkMatrix(fn, name string, rows, cols int, x []float32, ld int) error {
 	if ld < max(1, cols) {
-		return fmt.Errorf("%w: %s: ld%s = %d, want >= %d", ErrGemmArgs, fn, lower(name), ld, max(1, cols))
+		return fmt.Errorf("%w: %s: ld%s = %d, want >= %d", ErrGemmArgs, fn, strings.ToLower(name), ld, max(1, cols))
 	}
 	if rows == 0 || cols == 0 {
 		return nil
@@ -331,16 +332,4 @@ func checkMatrix(fn, name string, rows, cols int, x []float32, ld int) error {
 		return fmt.Errorf("%w: %s: %s has %d elements, a %d×%d matrix with ld %d needs %d", ErrGemmArgs, fn, name, len(x), rows, cols, ld, need)
 	}
 	return nil
-}
-
-func lower(s string) string {
-	switch s {
-	case "A":
-		return "a"
-	case "B":
-		return "b"
-	case "C":
-		return "c"
-	}
-	return s
 }

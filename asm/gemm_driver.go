@@ -123,8 +123,8 @@ func putGemmJob(j *gemmJob) {
 	gemmJobs.mu.Unlock()
 }
 
-// grow returns s resliced to n elements, reallocating when too short.
-func grow(s []float32, n int) []float32 {
+// gemmGrow returns s resliced to n elements, reallocating when too short.
+func gemmGrow(s []float32, n int) []float32 {
 	if cap(s) < n {
 		return make([]float32, n)
 	}
@@ -161,7 +161,7 @@ func (g *Gemm) run(transA, transB bool, m, n, k int, alpha float32, a []float32,
 	case m == 1:
 		// One row: x = op(A) row 0.
 		if transA && lda != 1 {
-			j.xbuf = grow(j.xbuf, k)
+			j.xbuf = gemmGrow(j.xbuf, k)
 			for p := range k {
 				j.xbuf[p] = a[p*lda]
 			}
@@ -179,13 +179,13 @@ func (g *Gemm) run(transA, transB bool, m, n, k int, alpha float32, a []float32,
 		// One column: y[i] = A row i · op(B) column 0.
 		switch {
 		case pb != nil:
-			j.xbuf = grow(j.xbuf, k)
+			j.xbuf = gemmGrow(j.xbuf, k)
 			for p := range k {
 				j.xbuf[p] = pb.data[p*pb.nr]
 			}
 			j.x = j.xbuf
 		case !transB && ldb != 1:
-			j.xbuf = grow(j.xbuf, k)
+			j.xbuf = gemmGrow(j.xbuf, k)
 			for p := range k {
 				j.xbuf[p] = b[p*ldb]
 			}
@@ -283,19 +283,19 @@ func (j *gemmJob) plan(maxT, minFlops int) {
 	for t := 0; t < T; t++ {
 		w := &j.ws[t]
 		if !j.directA {
-			w.abuf = grow(w.abuf, mc*kc)
+			w.abuf = gemmGrow(w.abuf, mc*kc)
 		}
-		w.atile = grow(w.atile, MR*kc)
-		w.tile = grow(w.tile, MR*NR)
+		w.atile = gemmGrow(w.atile, MR*kc)
+		w.tile = gemmGrow(w.tile, MR*NR)
 		switch {
 		case j.direct:
-			w.bbuf = grow(w.bbuf, NR*kc)
+			w.bbuf = gemmGrow(w.bbuf, NR*kc)
 		case j.privateB:
-			w.bbuf = grow(w.bbuf, panels*NR*k)
+			w.bbuf = gemmGrow(w.bbuf, panels*NR*k)
 		}
 	}
 	if j.pb == nil && !j.direct && !j.privateB {
-		j.bfull = grow(j.bfull, panels*NR*k)
+		j.bfull = gemmGrow(j.bfull, panels*NR*k)
 	}
 }
 
@@ -366,8 +366,8 @@ func (j *gemmJob) work(t int) {
 // into per thread.
 const gemvChunks = 4
 
-// chunk returns piece u of [0, n) cut into parts pieces at multiples of q.
-func chunk(n, q, u, parts int) (int, int) {
+// gemmChunk returns piece u of [0, n) cut into parts pieces at multiples of q.
+func gemmChunk(n, q, u, parts int) (int, int) {
 	units := (n + q - 1) / q
 	u0, u1 := u*units/parts, (u+1)*units/parts
 	return min(n, u0*q), min(n, u1*q)
@@ -387,7 +387,7 @@ func (j *gemmJob) workGemv(t int) {
 		if u >= parts {
 			return
 		}
-		j0, j1 := chunk(n, q, u, parts)
+		j0, j1 := gemmChunk(n, q, u, parts)
 		if j0 >= j1 {
 			continue
 		}
@@ -417,7 +417,7 @@ func (j *gemmJob) workDot(t int) {
 		if u >= parts {
 			return
 		}
-		r0, r1 := chunk(rows, 4, u, parts)
+		r0, r1 := gemmChunk(rows, 4, u, parts)
 		if r0 >= r1 {
 			continue
 		}
