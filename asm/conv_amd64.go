@@ -28,7 +28,12 @@ func convShapes(t Tier) []convShape {
 }
 
 // archMove returns the amd64 data-movement kernels of tier t, or nil.
+// AVX2 has only the pooling kernels; its row copies use the generic
+// twins.
 func archMove(t Tier) *moveKernels {
+	if t == AVX2 {
+		return &moveKernels{maxPool2x2: maxPool2x2AVX2, maxPool2x2Idx: maxPool2x2IdxAVX2}
+	}
 	if t == AVX512 {
 		return &moveKernels{
 			maxPool2x2: maxPool2x2AVX512, maxPool2x2Idx: maxPool2x2IdxAVX512,

@@ -219,6 +219,16 @@ func maxPool2x2AVX512(planes int, rows int, n int, x *float32, ld int, xps int, 
 //go:noescape
 func maxPool2x2IdxAVX512(planes int, rows int, n int, x *float32, ld int, xps int, dst *float32, dps int, idx *int64, base int64, bps int64, w int)
 
+// maxPool2x2AVX2 is the AVX2 twin of maxPool2x2Generic.
+//
+//go:noescape
+func maxPool2x2AVX2(planes int, rows int, n int, x *float32, ld int, xps int, dst *float32, dps int)
+
+// maxPool2x2IdxAVX2 is the AVX2 twin of maxPool2x2Generic.
+//
+//go:noescape
+func maxPool2x2IdxAVX2(planes int, rows int, n int, x *float32, ld int, xps int, dst *float32, dps int, idx *int64, base int64, bps int64, w int)
+
 // dup2AVX512 is the AVX-512 twin of dup2Generic.
 //
 //go:noescape

@@ -9781,6 +9781,455 @@ maxPool2x2IdxAVX512_done:
 	VZEROUPPER
 	RET
 
+// func maxPool2x2AVX2(planes int, rows int, n int, x *float32, ld int, xps int, dst *float32, dps int)
+// Requires: AVX, AVX2, CMOV
+TEXT ·maxPool2x2AVX2(SB), NOSPLIT, $160-64
+	MOVQ    n+16(FP), BX
+	MOVQ    BX, R10
+	SHRQ    $0x03, R10
+	MOVQ    BX, R11
+	ANDQ    $0x07, R11
+	MOVQ    R11, DI
+	SHLQ    $0x01, DI
+	MOVQ    DI, SI
+	XORL    BX, BX
+	CMPQ    SI, BX
+	CMOVQLT BX, SI
+	MOVL    $0x00000008, BX
+	CMPQ    SI, BX
+	CMOVQGT BX, SI
+	MOVQ    SI, BX
+	NEGQ    BX
+	LEAQ    convMask32<>+0(SB), R8
+	VMOVDQU 32(R8)(BX*4), Y0
+	VMOVDQU Y0, (SP)
+	SUBQ    $0x08, DI
+	MOVQ    DI, SI
+	XORL    BX, BX
+	CMPQ    SI, BX
+	CMOVQLT BX, SI
+	MOVL    $0x00000008, BX
+	CMPQ    SI, BX
+	CMOVQGT BX, SI
+	MOVQ    SI, BX
+	NEGQ    BX
+	LEAQ    convMask32<>+0(SB), R8
+	VMOVDQU 32(R8)(BX*4), Y0
+	VMOVDQU Y0, 32(SP)
+	MOVQ    R11, BX
+	NEGQ    BX
+	LEAQ    convMask32<>+0(SB), R8
+	VMOVDQU 32(R8)(BX*4), Y0
+	VMOVDQU Y0, 64(SP)
+	MOVQ    R11, SI
+	XORL    BX, BX
+	CMPQ    SI, BX
+	CMOVQLT BX, SI
+	MOVL    $0x00000004, BX
+	CMPQ    SI, BX
+	CMOVQGT BX, SI
+	MOVQ    SI, BX
+	NEGQ    BX
+	LEAQ    convMask64<>+0(SB), R8
+	VMOVDQU 32(R8)(BX*8), Y0
+	VMOVDQU Y0, 96(SP)
+	MOVQ    R11, DI
+	SUBQ    $0x04, DI
+	MOVQ    DI, SI
+	XORL    BX, BX
+	CMPQ    SI, BX
+	CMOVQLT BX, SI
+	MOVL    $0x00000004, BX
+	CMPQ    SI, BX
+	CMOVQGT BX, SI
+	MOVQ    SI, BX
+	NEGQ    BX
+	LEAQ    convMask64<>+0(SB), R8
+	VMOVDQU 32(R8)(BX*8), Y0
+	VMOVDQU Y0, 128(SP)
+	MOVQ    ld+32(FP), DX
+	SHLQ    $0x02, DX
+
+maxPool2x2AVX2_plane:
+	CMPQ planes+0(FP), $0x00
+	JLE  maxPool2x2AVX2_done
+	MOVQ rows+8(FP), CX
+	MOVQ x+24(FP), R12
+	MOVQ dst+48(FP), DI
+
+maxPool2x2AVX2_row:
+	TESTQ CX, CX
+	JLE   maxPool2x2AVX2_pnext
+	MOVQ  R12, SI
+	MOVQ  R10, AX
+	TESTQ AX, AX
+	JZ    maxPool2x2AVX2_tail
+
+maxPool2x2AVX2_full:
+	VMOVUPS   (SI), Y0
+	VMOVUPS   32(SI), Y1
+	VMOVUPS   (SI)(DX*1), Y2
+	VMOVUPS   32(SI)(DX*1), Y3
+	VSHUFPS   $0x88, Y1, Y0, Y4
+	VPERMPD   $0xd8, Y4, Y4
+	VSHUFPS   $0xdd, Y1, Y0, Y5
+	VPERMPD   $0xd8, Y5, Y5
+	VSHUFPS   $0x88, Y3, Y2, Y6
+	VPERMPD   $0xd8, Y6, Y6
+	VSHUFPS   $0xdd, Y3, Y2, Y7
+	VPERMPD   $0xd8, Y7, Y7
+	VCMPPS    $0x1e, Y4, Y5, Y9
+	VCMPPS    $0x03, Y5, Y5, Y10
+	VCMPPS    $0x07, Y4, Y4, Y11
+	VANDPS    Y11, Y10, Y10
+	VORPS     Y10, Y9, Y9
+	VBLENDVPS Y9, Y5, Y4, Y4
+	VCMPPS    $0x1e, Y4, Y6, Y9
+	VCMPPS    $0x03, Y6, Y6, Y10
+	VCMPPS    $0x07, Y4, Y4, Y11
+	VANDPS    Y11, Y10, Y10
+	VORPS     Y10, Y9, Y9
+	VBLENDVPS Y9, Y6, Y4, Y4
+	VCMPPS    $0x1e, Y4, Y7, Y9
+	VCMPPS    $0x03, Y7, Y7, Y10
+	VCMPPS    $0x07, Y4, Y4, Y11
+	VANDPS    Y11, Y10, Y10
+	VORPS     Y10, Y9, Y9
+	VBLENDVPS Y9, Y7, Y4, Y4
+	VMOVUPS   Y4, (DI)
+	ADDQ      $0x00000040, SI
+	ADDQ      $0x00000020, DI
+	DECQ      AX
+	JNZ       maxPool2x2AVX2_full
+
+maxPool2x2AVX2_tail:
+	TESTQ      R11, R11
+	JZ         maxPool2x2AVX2_end
+	VMOVDQU    (SP), Y9
+	VMOVDQU    32(SP), Y10
+	VMASKMOVPS (SI), Y9, Y0
+	VMASKMOVPS 32(SI), Y10, Y1
+	VMASKMOVPS (SI)(DX*1), Y9, Y2
+	VMASKMOVPS 32(SI)(DX*1), Y10, Y3
+	VSHUFPS    $0x88, Y1, Y0, Y4
+	VPERMPD    $0xd8, Y4, Y4
+	VSHUFPS    $0xdd, Y1, Y0, Y5
+	VPERMPD    $0xd8, Y5, Y5
+	VSHUFPS    $0x88, Y3, Y2, Y6
+	VPERMPD    $0xd8, Y6, Y6
+	VSHUFPS    $0xdd, Y3, Y2, Y7
+	VPERMPD    $0xd8, Y7, Y7
+	VCMPPS     $0x1e, Y4, Y5, Y9
+	VCMPPS     $0x03, Y5, Y5, Y10
+	VCMPPS     $0x07, Y4, Y4, Y11
+	VANDPS     Y11, Y10, Y10
+	VORPS      Y10, Y9, Y9
+	VBLENDVPS  Y9, Y5, Y4, Y4
+	VCMPPS     $0x1e, Y4, Y6, Y9
+	VCMPPS     $0x03, Y6, Y6, Y10
+	VCMPPS     $0x07, Y4, Y4, Y11
+	VANDPS     Y11, Y10, Y10
+	VORPS      Y10, Y9, Y9
+	VBLENDVPS  Y9, Y6, Y4, Y4
+	VCMPPS     $0x1e, Y4, Y7, Y9
+	VCMPPS     $0x03, Y7, Y7, Y10
+	VCMPPS     $0x07, Y4, Y4, Y11
+	VANDPS     Y11, Y10, Y10
+	VORPS      Y10, Y9, Y9
+	VBLENDVPS  Y9, Y7, Y4, Y4
+	VMOVDQU    64(SP), Y9
+	VMASKMOVPS Y4, Y9, (DI)
+	LEAQ       (DI)(R11*4), DI
+
+maxPool2x2AVX2_end:
+	LEAQ (R12)(DX*2), R12
+	DECQ CX
+	JMP  maxPool2x2AVX2_row
+
+maxPool2x2AVX2_pnext:
+	MOVQ xps+40(FP), BX
+	SHLQ $0x02, BX
+	ADDQ BX, x+24(FP)
+	MOVQ dps+56(FP), BX
+	SHLQ $0x02, BX
+	ADDQ BX, dst+48(FP)
+	DECQ planes+0(FP)
+	JMP  maxPool2x2AVX2_plane
+
+maxPool2x2AVX2_done:
+	VZEROUPPER
+	RET
+
+DATA convMask32<>+0(SB)/4, $0xffffffff
+DATA convMask32<>+4(SB)/4, $0xffffffff
+DATA convMask32<>+8(SB)/4, $0xffffffff
+DATA convMask32<>+12(SB)/4, $0xffffffff
+DATA convMask32<>+16(SB)/4, $0xffffffff
+DATA convMask32<>+20(SB)/4, $0xffffffff
+DATA convMask32<>+24(SB)/4, $0xffffffff
+DATA convMask32<>+28(SB)/4, $0xffffffff
+DATA convMask32<>+32(SB)/4, $0x00000000
+DATA convMask32<>+36(SB)/4, $0x00000000
+DATA convMask32<>+40(SB)/4, $0x00000000
+DATA convMask32<>+44(SB)/4, $0x00000000
+DATA convMask32<>+48(SB)/4, $0x00000000
+DATA convMask32<>+52(SB)/4, $0x00000000
+DATA convMask32<>+56(SB)/4, $0x00000000
+DATA convMask32<>+60(SB)/4, $0x00000000
+GLOBL convMask32<>(SB), RODATA|NOPTR, $64
+
+DATA convMask64<>+0(SB)/8, $0xffffffffffffffff
+DATA convMask64<>+8(SB)/8, $0xffffffffffffffff
+DATA convMask64<>+16(SB)/8, $0xffffffffffffffff
+DATA convMask64<>+24(SB)/8, $0xffffffffffffffff
+DATA convMask64<>+32(SB)/8, $0x0000000000000000
+DATA convMask64<>+40(SB)/8, $0x0000000000000000
+DATA convMask64<>+48(SB)/8, $0x0000000000000000
+DATA convMask64<>+56(SB)/8, $0x0000000000000000
+GLOBL convMask64<>(SB), RODATA|NOPTR, $64
+
+// func maxPool2x2IdxAVX2(planes int, rows int, n int, x *float32, ld int, xps int, dst *float32, dps int, idx *int64, base int64, bps int64, w int)
+// Requires: AVX, AVX2, CMOV, SSE2
+TEXT ·maxPool2x2IdxAVX2(SB), NOSPLIT, $160-96
+	MOVQ         n+16(FP), BX
+	MOVQ         BX, R10
+	SHRQ         $0x03, R10
+	MOVQ         BX, R11
+	ANDQ         $0x07, R11
+	MOVQ         R11, DI
+	SHLQ         $0x01, DI
+	MOVQ         DI, SI
+	XORL         BX, BX
+	CMPQ         SI, BX
+	CMOVQLT      BX, SI
+	MOVL         $0x00000008, BX
+	CMPQ         SI, BX
+	CMOVQGT      BX, SI
+	MOVQ         SI, BX
+	NEGQ         BX
+	LEAQ         convMask32<>+0(SB), R8
+	VMOVDQU      32(R8)(BX*4), Y0
+	VMOVDQU      Y0, (SP)
+	SUBQ         $0x08, DI
+	MOVQ         DI, SI
+	XORL         BX, BX
+	CMPQ         SI, BX
+	CMOVQLT      BX, SI
+	MOVL         $0x00000008, BX
+	CMPQ         SI, BX
+	CMOVQGT      BX, SI
+	MOVQ         SI, BX
+	NEGQ         BX
+	LEAQ         convMask32<>+0(SB), R8
+	VMOVDQU      32(R8)(BX*4), Y0
+	VMOVDQU      Y0, 32(SP)
+	MOVQ         R11, BX
+	NEGQ         BX
+	LEAQ         convMask32<>+0(SB), R8
+	VMOVDQU      32(R8)(BX*4), Y0
+	VMOVDQU      Y0, 64(SP)
+	MOVQ         R11, SI
+	XORL         BX, BX
+	CMPQ         SI, BX
+	CMOVQLT      BX, SI
+	MOVL         $0x00000004, BX
+	CMPQ         SI, BX
+	CMOVQGT      BX, SI
+	MOVQ         SI, BX
+	NEGQ         BX
+	LEAQ         convMask64<>+0(SB), R8
+	VMOVDQU      32(R8)(BX*8), Y0
+	VMOVDQU      Y0, 96(SP)
+	MOVQ         R11, DI
+	SUBQ         $0x04, DI
+	MOVQ         DI, SI
+	XORL         BX, BX
+	CMPQ         SI, BX
+	CMOVQLT      BX, SI
+	MOVL         $0x00000004, BX
+	CMPQ         SI, BX
+	CMOVQGT      BX, SI
+	MOVQ         SI, BX
+	NEGQ         BX
+	LEAQ         convMask64<>+0(SB), R8
+	VMOVDQU      32(R8)(BX*8), Y0
+	VMOVDQU      Y0, 128(SP)
+	MOVQ         ld+32(FP), DX
+	SHLQ         $0x02, DX
+	MOVL         $0x00000001, BX
+	MOVQ         BX, X12
+	VPBROADCASTD X12, Y12
+	MOVQ         w+88(FP), R9
+	MOVQ         R9, X13
+	VPBROADCASTD X13, Y13
+	LEAQ         1(R9), BX
+	MOVQ         BX, X14
+	VPBROADCASTD X14, Y14
+	SHLQ         $0x01, R9
+
+maxPool2x2IdxAVX2_plane:
+	CMPQ planes+0(FP), $0x00
+	JLE  maxPool2x2IdxAVX2_done
+	MOVQ rows+8(FP), CX
+	MOVQ x+24(FP), R12
+	MOVQ dst+48(FP), DI
+	MOVQ idx+64(FP), R8
+	MOVQ base+72(FP), R13
+
+maxPool2x2IdxAVX2_row:
+	TESTQ   CX, CX
+	JLE     maxPool2x2IdxAVX2_pnext
+	MOVQ    R12, SI
+	VMOVDQU convEven<>+0(SB), Y15
+	MOVQ    R10, AX
+	TESTQ   AX, AX
+	JZ      maxPool2x2IdxAVX2_tail
+
+maxPool2x2IdxAVX2_full:
+	VMOVUPS      (SI), Y0
+	VMOVUPS      32(SI), Y1
+	VMOVUPS      (SI)(DX*1), Y2
+	VMOVUPS      32(SI)(DX*1), Y3
+	VSHUFPS      $0x88, Y1, Y0, Y4
+	VPERMPD      $0xd8, Y4, Y4
+	VSHUFPS      $0xdd, Y1, Y0, Y5
+	VPERMPD      $0xd8, Y5, Y5
+	VSHUFPS      $0x88, Y3, Y2, Y6
+	VPERMPD      $0xd8, Y6, Y6
+	VSHUFPS      $0xdd, Y3, Y2, Y7
+	VPERMPD      $0xd8, Y7, Y7
+	VPXOR        Y8, Y8, Y8
+	VCMPPS       $0x1e, Y4, Y5, Y9
+	VCMPPS       $0x03, Y5, Y5, Y10
+	VCMPPS       $0x07, Y4, Y4, Y11
+	VANDPS       Y11, Y10, Y10
+	VORPS        Y10, Y9, Y9
+	VBLENDVPS    Y9, Y5, Y4, Y4
+	VBLENDVPS    Y9, Y12, Y8, Y8
+	VCMPPS       $0x1e, Y4, Y6, Y9
+	VCMPPS       $0x03, Y6, Y6, Y10
+	VCMPPS       $0x07, Y4, Y4, Y11
+	VANDPS       Y11, Y10, Y10
+	VORPS        Y10, Y9, Y9
+	VBLENDVPS    Y9, Y6, Y4, Y4
+	VBLENDVPS    Y9, Y13, Y8, Y8
+	VCMPPS       $0x1e, Y4, Y7, Y9
+	VCMPPS       $0x03, Y7, Y7, Y10
+	VCMPPS       $0x07, Y4, Y4, Y11
+	VANDPS       Y11, Y10, Y10
+	VORPS        Y10, Y9, Y9
+	VBLENDVPS    Y9, Y7, Y4, Y4
+	VBLENDVPS    Y9, Y14, Y8, Y8
+	VMOVUPS      Y4, (DI)
+	VPADDD       Y15, Y8, Y8
+	VPMOVSXDQ    X8, Y9
+	VEXTRACTI128 $0x01, Y8, X10
+	VPMOVSXDQ    X10, Y10
+	MOVQ         R13, X11
+	VPBROADCASTQ X11, Y11
+	VPADDQ       Y11, Y9, Y9
+	VPADDQ       Y11, Y10, Y10
+	VMOVDQU      Y9, (R8)
+	VMOVDQU      Y10, 32(R8)
+	VPADDD       convSixteen<>+0(SB), Y15, Y15
+	ADDQ         $0x00000040, SI
+	ADDQ         $0x00000020, DI
+	ADDQ         $0x00000040, R8
+	DECQ         AX
+	JNZ          maxPool2x2IdxAVX2_full
+
+maxPool2x2IdxAVX2_tail:
+	TESTQ        R11, R11
+	JZ           maxPool2x2IdxAVX2_end
+	VMOVDQU      (SP), Y9
+	VMOVDQU      32(SP), Y10
+	VMASKMOVPS   (SI), Y9, Y0
+	VMASKMOVPS   32(SI), Y10, Y1
+	VMASKMOVPS   (SI)(DX*1), Y9, Y2
+	VMASKMOVPS   32(SI)(DX*1), Y10, Y3
+	VSHUFPS      $0x88, Y1, Y0, Y4
+	VPERMPD      $0xd8, Y4, Y4
+	VSHUFPS      $0xdd, Y1, Y0, Y5
+	VPERMPD      $0xd8, Y5, Y5
+	VSHUFPS      $0x88, Y3, Y2, Y6
+	VPERMPD      $0xd8, Y6, Y6
+	VSHUFPS      $0xdd, Y3, Y2, Y7
+	VPERMPD      $0xd8, Y7, Y7
+	VPXOR        Y8, Y8, Y8
+	VCMPPS       $0x1e, Y4, Y5, Y9
+	VCMPPS       $0x03, Y5, Y5, Y10
+	VCMPPS       $0x07, Y4, Y4, Y11
+	VANDPS       Y11, Y10, Y10
+	VORPS        Y10, Y9, Y9
+	VBLENDVPS    Y9, Y5, Y4, Y4
+	VBLENDVPS    Y9, Y12, Y8, Y8
+	VCMPPS       $0x1e, Y4, Y6, Y9
+	VCMPPS       $0x03, Y6, Y6, Y10
+	VCMPPS       $0x07, Y4, Y4, Y11
+	VANDPS       Y11, Y10, Y10
+	VORPS        Y10, Y9, Y9
+	VBLENDVPS    Y9, Y6, Y4, Y4
+	VBLENDVPS    Y9, Y13, Y8, Y8
+	VCMPPS       $0x1e, Y4, Y7, Y9
+	VCMPPS       $0x03, Y7, Y7, Y10
+	VCMPPS       $0x07, Y4, Y4, Y11
+	VANDPS       Y11, Y10, Y10
+	VORPS        Y10, Y9, Y9
+	VBLENDVPS    Y9, Y7, Y4, Y4
+	VBLENDVPS    Y9, Y14, Y8, Y8
+	VMOVDQU      64(SP), Y9
+	VMASKMOVPS   Y4, Y9, (DI)
+	VPADDD       Y15, Y8, Y8
+	VPMOVSXDQ    X8, Y9
+	VEXTRACTI128 $0x01, Y8, X10
+	VPMOVSXDQ    X10, Y10
+	MOVQ         R13, X11
+	VPBROADCASTQ X11, Y11
+	VPADDQ       Y11, Y9, Y9
+	VPADDQ       Y11, Y10, Y10
+	VMOVDQU      96(SP), Y11
+	VPMASKMOVQ   Y9, Y11, (R8)
+	VMOVDQU      128(SP), Y11
+	VPMASKMOVQ   Y10, Y11, 32(R8)
+	VPADDD       convSixteen<>+0(SB), Y15, Y15
+	LEAQ         (DI)(R11*4), DI
+	LEAQ         (R8)(R11*8), R8
+
+maxPool2x2IdxAVX2_end:
+	LEAQ (R12)(DX*2), R12
+	ADDQ R9, R13
+	DECQ CX
+	JMP  maxPool2x2IdxAVX2_row
+
+maxPool2x2IdxAVX2_pnext:
+	MOVQ xps+40(FP), BX
+	SHLQ $0x02, BX
+	ADDQ BX, x+24(FP)
+	MOVQ dps+56(FP), BX
+	SHLQ $0x02, BX
+	ADDQ BX, dst+48(FP)
+	MOVQ dps+56(FP), BX
+	SHLQ $0x03, BX
+	ADDQ BX, idx+64(FP)
+	MOVQ bps+80(FP), BX
+	ADDQ BX, base+72(FP)
+	DECQ planes+0(FP)
+	JMP  maxPool2x2IdxAVX2_plane
+
+maxPool2x2IdxAVX2_done:
+	VZEROUPPER
+	RET
+
+DATA convSixteen<>+0(SB)/4, $0x00000010
+DATA convSixteen<>+4(SB)/4, $0x00000010
+DATA convSixteen<>+8(SB)/4, $0x00000010
+DATA convSixteen<>+12(SB)/4, $0x00000010
+DATA convSixteen<>+16(SB)/4, $0x00000010
+DATA convSixteen<>+20(SB)/4, $0x00000010
+DATA convSixteen<>+24(SB)/4, $0x00000010
+DATA convSixteen<>+28(SB)/4, $0x00000010
+GLOBL convSixteen<>(SB), RODATA|NOPTR, $32
+
 // func dup2AVX512(planes int, rows int, n int, src *float32, lds int, sps int, dst *float32, ldd int, dps int, gap int)
 // Requires: AVX, AVX512BW, AVX512F, BMI2, CMOV
 TEXT ·dup2AVX512(SB), NOSPLIT, $0-80

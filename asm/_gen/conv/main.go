@@ -72,6 +72,8 @@ func main() {
 	}
 	maxPool2x2AVX512(false)
 	maxPool2x2AVX512(true)
+	maxPool2x2AVX2(false)
+	maxPool2x2AVX2(true)
 	dup2AVX512()
 	padRowsAVX512()
 	splitRowsAVX512()
@@ -838,4 +840,232 @@ func zeroElems(name string, d, cnt, tmp GPPhysical) {
 	SUBQ(U8(16), cnt)
 	JMP(LabelRef(name))
 	Label(name + "_end")
+}
+
+var avx2Tables = map[string]Mem{}
+
+// avx2Table returns a named read-only table for the AVX2 kernels.
+func avx2Table(name string) Mem {
+	if m, ok := avx2Tables[name]; ok {
+		return m
+	}
+	m := GLOBL(name, RODATA|NOPTR)
+	switch name {
+	case "convMask32": // 8 int32 -1, then 8 zeros: 8-c.. gives c lanes
+		for i := 0; i < 16; i++ {
+			v := uint32(0)
+			if i < 8 {
+				v = 0xffffffff
+			}
+			DATA(4*i, U32(v))
+		}
+	case "convMask64": // 4 int64 -1, then 4 zeros
+		for i := 0; i < 8; i++ {
+			v := uint64(0)
+			if i < 4 {
+				v = ^uint64(0)
+			}
+			DATA(8*i, U64(v))
+		}
+	case "convSixteen": // 8 int32 16s
+		for i := 0; i < 8; i++ {
+			DATA(4*i, U32(16))
+		}
+	default:
+		panic(name)
+	}
+	avx2Tables[name] = m
+	return m
+}
+
+// maskLanes loads into v the AVX2 mask of the first cnt (0..lanes)
+// lanes of width bytes from table tab, clobbering tmp and tbl.
+func maskLanes(tab Mem, width int, cnt, tmp, tbl GPPhysical, v VecPhysical) {
+	MOVQ(cnt, tmp)
+	NEGQ(tmp)
+	LEAQ(tab, tbl)
+	VMOVDQU(Mem{Base: tbl, Index: tmp, Scale: uint8(width), Disp: 32}, v)
+}
+
+// clamp sets dst = min(max(src, 0), hi), clobbering tmp.
+func clamp(src, dst, tmp GPPhysical, hi int) {
+	MOVQ(src, dst)
+	XORL(tmp.As32(), tmp.As32())
+	CMPQ(dst, tmp)
+	CMOVQLT(tmp, dst)
+	MOVL(U32(uint32(hi)), tmp.As32())
+	CMPQ(dst, tmp)
+	CMOVQGT(tmp, dst)
+}
+
+// maxPool2x2AVX2 emits the AVX2 twin of maxPool2x2Generic: 8 outputs per
+// chunk, the last chunk of a row under lane masks computed once.
+func maxPool2x2AVX2(withIdx bool) {
+	name := "maxPool2x2AVX2"
+	sig := "func(planes, rows, n int, x *float32, ld, xps int, dst *float32, dps int)"
+	if withIdx {
+		name = "maxPool2x2IdxAVX2"
+		sig = "func(planes, rows, n int, x *float32, ld, xps int, dst *float32, dps int, idx *int64, base, bps int64, w int)"
+	}
+	TEXT(name, NOSPLIT, sig)
+	Pragma("noescape")
+	Doc(fmt.Sprintf("%s is the AVX2 twin of maxPool2x2Generic.", name))
+	rRows, rX, rLd, rD, rI, rCnt, rTmp := RCX, RSI, RDX, RDI, R8, RAX, RBX
+	rNF, rTail, rXp, rBase, rW2 := R10, R11, R12, R13, R9
+	// Lane masks of the tail: two input vectors per row, the outputs,
+	// and the two halves of the indices.
+	masks := AllocLocal(32 * 5)
+	Load(Param("n"), rTmp)
+	MOVQ(rTmp, rNF)
+	SHRQ(U8(3), rNF)
+	MOVQ(rTmp, rTail)
+	ANDQ(U8(7), rTail)
+	m32, m64 := avx2Table("convMask32"), avx2Table("convMask64")
+	MOVQ(rTail, rD) // scratch until dst is loaded
+	SHLQ(U8(1), rD)
+	clamp(rD, rX, rTmp, 8)
+	maskLanes(m32, 4, rX, rTmp, rI, Y0)
+	VMOVDQU(Y0, masks.Offset(0))
+	SUBQ(U8(8), rD)
+	clamp(rD, rX, rTmp, 8)
+	maskLanes(m32, 4, rX, rTmp, rI, Y0)
+	VMOVDQU(Y0, masks.Offset(32))
+	maskLanes(m32, 4, rTail, rTmp, rI, Y0)
+	VMOVDQU(Y0, masks.Offset(64))
+	clamp(rTail, rX, rTmp, 4)
+	maskLanes(m64, 8, rX, rTmp, rI, Y0)
+	VMOVDQU(Y0, masks.Offset(96))
+	MOVQ(rTail, rD)
+	SUBQ(U8(4), rD)
+	clamp(rD, rX, rTmp, 4)
+	maskLanes(m64, 8, rX, rTmp, rI, Y0)
+	VMOVDQU(Y0, masks.Offset(128))
+	Load(Param("ld"), rLd)
+	SHLQ(U8(2), rLd)
+	codes := []VecPhysical{Y12, Y13, Y14} // 1, w, w+1
+	pos := Y15
+	if withIdx {
+		MOVL(U32(1), rTmp.As32())
+		MOVQ(rTmp, X12)
+		VPBROADCASTD(X12, codes[0])
+		Load(Param("w"), rW2)
+		MOVQ(rW2, X13)
+		VPBROADCASTD(X13, codes[1])
+		LEAQ(Mem{Base: rW2, Disp: 1}, rTmp)
+		MOVQ(rTmp, X14)
+		VPBROADCASTD(X14, codes[2])
+		SHLQ(U8(1), rW2) // 2w: the next output row's base
+	}
+	body := func(masked bool) {
+		if masked {
+			VMOVDQU(masks.Offset(0), Y9)
+			VMOVDQU(masks.Offset(32), Y10)
+			VMASKMOVPS(Mem{Base: rX}, Y9, Y0)
+			VMASKMOVPS(Mem{Base: rX, Disp: 32}, Y10, Y1)
+			VMASKMOVPS(Mem{Base: rX, Index: rLd, Scale: 1}, Y9, Y2)
+			VMASKMOVPS(Mem{Base: rX, Index: rLd, Scale: 1, Disp: 32}, Y10, Y3)
+		} else {
+			VMOVUPS(Mem{Base: rX}, Y0)
+			VMOVUPS(Mem{Base: rX, Disp: 32}, Y1)
+			VMOVUPS(Mem{Base: rX, Index: rLd, Scale: 1}, Y2)
+			VMOVUPS(Mem{Base: rX, Index: rLd, Scale: 1, Disp: 32}, Y3)
+		}
+		// Even and odd elements of 16: within lanes, then the quadwords
+		// in order.
+		m := Y4
+		cand := []VecPhysical{Y5, Y6, Y7}
+		VSHUFPS(U8(0x88), Y1, Y0, m)
+		VPERMPD(U8(0xd8), m, m)
+		VSHUFPS(U8(0xdd), Y1, Y0, cand[0])
+		VPERMPD(U8(0xd8), cand[0], cand[0])
+		VSHUFPS(U8(0x88), Y3, Y2, cand[1])
+		VPERMPD(U8(0xd8), cand[1], cand[1])
+		VSHUFPS(U8(0xdd), Y3, Y2, cand[2])
+		VPERMPD(U8(0xd8), cand[2], cand[2])
+		code := Y8
+		if withIdx {
+			VPXOR(code, code, code)
+		}
+		for i, c := range cand {
+			// take = c > m || (c is NaN && m is not)
+			VCMPPS(U8(0x1e), m, c, Y9)
+			VCMPPS(U8(3), c, c, Y10)
+			VCMPPS(U8(7), m, m, Y11)
+			VANDPS(Y11, Y10, Y10)
+			VORPS(Y10, Y9, Y9)
+			VBLENDVPS(Y9, c, m, m)
+			if withIdx {
+				VBLENDVPS(Y9, codes[i], code, code)
+			}
+		}
+		if masked {
+			VMOVDQU(masks.Offset(64), Y9)
+			VMASKMOVPS(m, Y9, Mem{Base: rD})
+		} else {
+			VMOVUPS(m, Mem{Base: rD})
+		}
+		if withIdx {
+			VPADDD(pos, code, code)
+			VPMOVSXDQ(code.AsX(), Y9)
+			VEXTRACTI128(U8(1), code, X10)
+			VPMOVSXDQ(X10, Y10)
+			MOVQ(rBase, X11)
+			VPBROADCASTQ(X11, Y11)
+			VPADDQ(Y11, Y9, Y9)
+			VPADDQ(Y11, Y10, Y10)
+			if masked {
+				VMOVDQU(masks.Offset(96), Y11)
+				VPMASKMOVQ(Y9, Y11, Mem{Base: rI})
+				VMOVDQU(masks.Offset(128), Y11)
+				VPMASKMOVQ(Y10, Y11, Mem{Base: rI, Disp: 32})
+			} else {
+				VMOVDQU(Y9, Mem{Base: rI})
+				VMOVDQU(Y10, Mem{Base: rI, Disp: 32})
+			}
+			VPADDD(avx2Table("convSixteen"), pos, pos)
+		}
+	}
+	strides := [][3]string{{"x", "xps", "4"}, {"dst", "dps", "4"}}
+	if withIdx {
+		strides = append(strides, [3]string{"idx", "dps", "8"}, [3]string{"base", "bps", "1"})
+	}
+	planeLoop(name, func() {
+		Load(Param("rows"), rRows)
+		Load(Param("x"), rXp)
+		Load(Param("dst"), rD)
+		if withIdx {
+			Load(Param("idx"), rI)
+			Load(Param("base"), rBase)
+		}
+	}, func() {
+		rowLoop(name, rRows, rNF, rTail, rCnt,
+			func() {
+				MOVQ(rXp, rX)
+				if withIdx {
+					VMOVDQU(table("convEven"), pos) // 2·lane (the low 8)
+				}
+			},
+			func() {
+				body(false)
+				ADDQ(U32(64), rX)
+				ADDQ(U32(32), rD)
+				if withIdx {
+					ADDQ(U32(64), rI)
+				}
+			},
+			func() {
+				body(true)
+				LEAQ(Mem{Base: rD, Index: rTail, Scale: 4}, rD)
+				if withIdx {
+					LEAQ(Mem{Base: rI, Index: rTail, Scale: 8}, rI)
+				}
+			},
+			func() {
+				LEAQ(Mem{Base: rXp, Index: rLd, Scale: 2}, rXp)
+				if withIdx {
+					ADDQ(rW2, rBase)
+				}
+				DECQ(rRows)
+			})
+	}, strides, rTmp)
 }
