@@ -251,8 +251,12 @@ func defineDeepAE(fs *flag.FlagSet) func(ctx context.Context, stdout, stderr io.
 			if err := viz.WritePNG(paths[0], img); err != nil {
 				return err
 			}
-			curves := append(historyCurves(deepHist, "deep ", "training"), historyCurves(linHist, "linear ", "training")...)
-			if p, err := writeCurves(*outDir, "loss.png", "fine-tuning on "+d.name, "loss per image (deep: cross-entropy, linear: ½ squared error)", curves); err != nil {
+			if p, err := writeCurves(*outDir, "loss.png", "deep autoencoder fine-tuning on "+d.name, "loss per image ("+a.Net.Loss.String()+")", historyCurves(deepHist, "", "training")); err != nil {
+				return err
+			} else if p != "" {
+				paths = append(paths, p)
+			}
+			if p, err := writeCurves(*outDir, "linear-loss.png", "linear autoencoder on "+d.name, "loss per image (½ squared error)", historyCurves(linHist, "", "training")); err != nil {
 				return err
 			} else if p != "" {
 				paths = append(paths, p)
