@@ -25,16 +25,18 @@ import (
 //     output is computed from the convolution's output block while it is
 //     in cache: the full-size output gets no tensor.
 //
-// A convolution whose only reader is another direct convolution (or a
-// Resize folded into one) writes its output in its kernels' own layout
-// (runtime.DirectConv.RawOut: rows in the padded pitch, channels a whole
-// number of column tiles apart) and the reader's padded copy reads that
-// layout: the output is never copied into NCHW. Should the reader fall
-// back to another kernel after all, a copy step into NCHW is added
-// first (densify). Every other tensor stays NCHW. Other
-// convolutions (3 or more spatial dims, weights computed at run time,
-// 1×1 kernels, which are plain matrix products) keep the im2col + GEMM
-// path.
+// A run of such convolutions, each the only reader of the previous one's
+// output (through a folded Resize or MaxUnpool or not), becomes one step,
+// a runtime.ConvChain: every image goes through all of them before the
+// next image starts, so the tensors between them exist only one image at
+// a time in per-worker workspace (in the producing kernels' raw layout
+// when the consumer can read it), and stay in cache. Tensors that leave
+// the chain (its outputs, MaxPool indices) are NCHW buffers. While a
+// chain is open its last output has no buffer; a reader that cannot join
+// the chain closes it first (flushChain), which gives that output an
+// NCHW buffer. Other convolutions (3 or more spatial dims, weights
+// computed at run time, 1×1 kernels, which are plain matrix products)
+// keep the im2col + GEMM path.
 
 // convState is the lowerer's bookkeeping for convolution regions.
 type convState struct {
@@ -47,29 +49,39 @@ type convState struct {
 	deferred map[*ir.Value]*deferredSource
 	// fused holds the MaxPool nodes a convolution computes.
 	fused map[*ir.Node]bool
-	// raw maps the values held in a direct convolution's raw output
-	// layout to that layout.
-	raw map[*ir.Value]*rawLayout
-}
-
-// rawLayout is a direct convolution's raw output layout: row r of channel
-// c of image n at (n·C + c)·plane + r·row.
-type rawLayout struct {
-	plane, row int
-	n, c, h, w int // the value's NCHW dims
+	// open maps the last output of each open chain to the chain.
+	open map[*ir.Value]*chainBuilder
 }
 
 // deferredSource is an element-moving operator folded into the
 // convolution that reads its output.
 type deferredSource struct {
 	kind    runtime.ConvSource
-	x, idx  int        // buffers of its input (and indices)
-	factors []int      // SourceUpsample
-	xdims   []int      // SourceUnpool: spatial dims of the pooled input
-	raw     *rawLayout // SourceUpsample: x's layout, when raw
+	x       *ir.Value // its input
+	idx     int       // buffer of its indices (SourceUnpool), or -1
+	factors []int     // SourceUpsample
+	xdims   []int     // SourceUnpool: spatial dims of the pooled input
 	// emit adds the operator's own step after all, for a convolution
 	// that cannot take it.
 	emit func() error
+}
+
+// chainBuilder is an open chain: its links so far and the output of the
+// last one, which the next link reads from workspace.
+type chainBuilder struct {
+	slots   []runtime.ConvChainSlot
+	links   []runtime.ConvChainLink
+	names   []string
+	byBuf   map[int]int // frame buffer -> slot
+	workers int
+	// last is the last link's output that continues the chain: its
+	// value, whether it is the pooled output, and its raw layout.
+	last     *ir.Value
+	pooled   bool
+	raw      bool
+	plane    int // raw: elements per channel
+	row      int // raw: row pitch
+	lastNode int // node index of the last link
 }
 
 func (l *lowerer) convs() *convState {
@@ -84,7 +96,7 @@ func (l *lowerer) convs() *convState {
 		}
 		c.deferred = map[*ir.Value]*deferredSource{}
 		c.fused = map[*ir.Node]bool{}
-		c.raw = map[*ir.Value]*rawLayout{}
+		c.open = map[*ir.Value]*chainBuilder{}
 	}
 	return c
 }
@@ -106,7 +118,7 @@ func directConvCandidate(n *ir.Node) bool {
 	if n.Op != "Conv" && !(n.Domain == Domain && n.Op == "FusedConv") {
 		return false
 	}
-	return directCandidate(n)
+	return directCandidate(n) && prod(dims(n.Inputs[1])[2:]) > 1
 }
 
 // directTransposeCandidate is directConvCandidate for ConvTranspose (any
@@ -115,7 +127,7 @@ func directTransposeCandidate(n *ir.Node) bool {
 	if n.Op != "ConvTranspose" && !(n.Domain == Domain && n.Op == "FusedConvTranspose") {
 		return false
 	}
-	return directCandidate(n) || (isF32(n.Inputs[0], n.Inputs[1]) && n.Inputs[1].IsConst())
+	return directCandidate(n)
 }
 
 func directCandidate(n *ir.Node) bool {
@@ -126,8 +138,7 @@ func directCandidate(n *ir.Node) bool {
 	if b := n.Input(2); b != nil && (!b.IsConst() || b.DType != ir.Float32) {
 		return false
 	}
-	wd := dims(w)
-	return prod(wd[2:]) > 1
+	return true
 }
 
 // convWorkers is the number of images a direct convolution step may
@@ -135,30 +146,84 @@ func directCandidate(n *ir.Node) bool {
 // built), at most one per image. Each needs its own workspace.
 func convWorkers(batch int) int { return max(1, min(batch, goruntime.GOMAXPROCS(0))) }
 
+// chainReader reports whether the only reader of v can continue a chain
+// with it: a direct convolution or transposed convolution reading it as
+// its input, or a Resize or MaxUnpool that will fold into a direct
+// convolution.
+func (l *lowerer) chainReader(v *ir.Value) bool {
+	c := l.soleConsumer(v)
+	if c == nil || c.Inputs[0] != v {
+		return false
+	}
+	if directConvCandidate(c) || directTransposeCandidate(c) {
+		return true
+	}
+	var ok bool
+	switch {
+	case c.Op == "Resize" && c.Domain == "":
+		f, fok := resizeFactors(c)
+		ok = fok && len(f) <= 2
+	case c.Op == "MaxUnpool" && c.Domain == "":
+		_, ok = l.unpoolFoldable(c)
+	}
+	if !ok {
+		return false
+	}
+	next := l.soleConsumer(c.Outputs[0])
+	return next != nil && directConvCandidate(next) && next.Inputs[0] == c.Outputs[0]
+}
+
+// slot returns the chain's slot for frame buffer b, adding it.
+func (cb *chainBuilder) slot(l *lowerer, b int) int {
+	if s, ok := cb.byBuf[b]; ok {
+		return s
+	}
+	buf := &l.plan.Buffers[b]
+	elems := 1 // per image: the batch is the first dim
+	if len(buf.Shape) > 0 {
+		elems = prod(buf.Shape[1:])
+	}
+	cb.slots = append(cb.slots, runtime.ConvChainSlot{Buffer: b, Elems: elems, Int64: buf.DType == ir.Int64})
+	cb.byBuf[b] = len(cb.slots) - 1
+	// The chain's step runs after later nodes are lowered: keep the
+	// storage from being reused in place by them.
+	if st := l.store[b]; st >= 0 {
+		l.sts[st].lastNode = len(l.g.Nodes)
+	}
+	return len(cb.slots) - 1
+}
+
+// workSlot adds a workspace slot of elems elements per image.
+func (cb *chainBuilder) workSlot(elems int, int64s bool) int {
+	cb.slots = append(cb.slots, runtime.ConvChainSlot{Buffer: -1, Elems: elems, Int64: int64s})
+	return len(cb.slots) - 1
+}
+
 // directConv lowers a convolution (transpose: a ConvTranspose) to the
 // direct kernels when it can, reading its input through src when not
-// nil. It reports false to fall back to im2col + GEMM.
+// nil, joining the open chain that produces its input if there is one.
+// It reports false to fall back to im2col + GEMM (the open chain feeding
+// it is then closed).
 func (l *lowerer) directConv(n *ir.Node, aw *asm.Window, transpose bool, src *deferredSource) (bool, error) {
 	x, w, y := n.Inputs[0], n.Inputs[1], n.Outputs[0]
 	if !w.IsConst() || len(aw.In) > 2 {
 		return false, nil
 	}
+	c := l.convs()
 	bias, _ := constF32(n.Input(2))
 	xd, od := dims(x), dims(y)
 	p := runtime.DirectConvParams{
 		Transpose: transpose, Batch: xd[0], Group: int(n.Attrs.Int("group", 1)),
 		CIn: xd[1], COut: od[1], Window: aw, W: w.Const.F32, Bias: bias, Act: activationOf(n),
 	}
-	b := runtime.DirectConvBuffers{Indices: -1, Out: -1, PoolOut: -1, PoolIndices: -1}
-	var in *rawLayout
+	in := x // the value the convolution's input buffer (or slot) holds
 	if src != nil {
 		p.Source, p.Factors, p.XDims = src.kind, src.factors, src.xdims
-		in = src.raw
-	} else {
-		in = l.convs().raw[x]
+		in = src.x
 	}
-	if in != nil {
-		p.XRowStride, p.XPlaneStride = in.row, in.plane
+	cb := c.open[in]
+	if cb != nil && cb.raw {
+		p.XRowStride, p.XPlaneStride = cb.row, cb.plane
 	}
 	pool := l.fusablePool(n, od)
 	p.Pool = pool != nil
@@ -170,35 +235,100 @@ func (l *lowerer) directConv(n *ir.Node, aw *asm.Window, transpose bool, src *de
 	if err != nil {
 		return false, nil
 	}
-	if src != nil {
-		b.X, b.Indices = src.x, src.idx
-	} else if b.X, err = l.in(x); err != nil {
-		return false, err
+	link := runtime.ConvChainLink{Conv: d, Indices: -1, Out: -1, PoolOut: -1, PoolIndices: -1}
+	if cb != nil {
+		delete(c.open, in)
+		link.X = cb.lastSlot()
+	} else {
+		cb = &chainBuilder{byBuf: map[int]int{}}
+		xb, err := l.in(in)
+		if err != nil {
+			return false, err
+		}
+		link.X = cb.slot(l, xb)
 	}
-	if in != nil && src == nil {
-		delete(l.convs().raw, x) // read once, by this step
+	if src != nil && src.idx >= 0 {
+		link.Indices = cb.slot(l, src.idx)
 	}
-	workers := convWorkers(p.Batch)
-	b.Workspace = l.workspace(n.Name+"/direct", workers*d.WorkspaceFloats())
+	cb.names = append(cb.names, n.Name)
+	cb.workers = max(cb.workers, convWorkers(p.Batch))
+	cb.lastNode = c.index[n]
+	// The output: kept in workspace when the chain can go on with it.
+	flow := y
 	if pool != nil {
 		l.countNaive(y) // a naive executor would store the full output
-		l.convs().fused[pool] = true
-		b.PoolOut = l.out(pool.Outputs[0])
+		c.fused[pool] = true
+		flow = pool.Outputs[0]
 		if v := pool.Output(1); v != nil {
-			b.PoolIndices = l.out(v)
+			link.PoolIndices = cb.slot(l, l.out(v))
 		}
-	} else if plane, row, ok := d.RawOut(); ok && l.rawReader(y) {
-		b.Out, b.RawOut = l.rawBuffer(y, plane), true
-		l.convs().raw[y] = &rawLayout{plane: plane, row: row, n: od[0], c: od[1], h: prod(od[2 : len(od)-1]), w: od[len(od)-1]}
+	}
+	if l.chainReader(flow) {
+		l.countNaive(flow) // a naive executor would store it
+		cb.last, cb.pooled, cb.raw = flow, pool != nil, false
+		if pool != nil {
+			link.PoolOut = cb.workSlot(d.PoolElems(), false)
+		} else if plane, row, ok := d.RawOut(); ok && l.soleConsumer(flow).Op != "MaxUnpool" {
+			// (A folded MaxUnpool reads its values dense.)
+			link.Out, link.RawOut = cb.workSlot(d.OutElems(true), false), true
+			cb.raw, cb.plane, cb.row = true, plane, row
+		} else {
+			link.Out = cb.workSlot(d.OutElems(false), false)
+		}
+		cb.links = append(cb.links, link)
+		c.open[flow] = cb
+		return true, nil
+	}
+	if pool != nil {
+		link.PoolOut = cb.slot(l, l.out(flow))
 	} else {
-		b.Out = l.out(y)
+		link.Out = cb.slot(l, l.out(flow))
 	}
-	s, err := d.Step(n.Name, b, workers)
+	cb.links = append(cb.links, link)
+	return true, l.emitChain(cb)
+}
+
+// lastSlot returns the slot of the chain's last output.
+func (cb *chainBuilder) lastSlot() int {
+	k := &cb.links[len(cb.links)-1]
+	if cb.pooled {
+		return k.PoolOut
+	}
+	return k.Out
+}
+
+// emitChain adds the chain's step.
+func (l *lowerer) emitChain(cb *chainBuilder) error {
+	ch, err := runtime.NewConvChain(cb.slots, cb.links)
 	if err != nil {
-		return false, err
+		return err
 	}
-	l.addStep(s)
-	return true, nil
+	name := cb.names[0]
+	if len(cb.names) > 1 {
+		name += " .. " + cb.names[len(cb.names)-1]
+	}
+	ws := l.workspace(name+"/direct", cb.workers*ch.WorkspaceFloats())
+	l.addStep(ch.Step(name, ws, cb.workers))
+	return nil
+}
+
+// flushChain closes the open chain whose last output is v, if any: v gets
+// an NCHW buffer, written by the chain's step, added now.
+func (l *lowerer) flushChain(v *ir.Value) error {
+	c := l.convs()
+	cb := c.open[v]
+	if cb == nil {
+		return nil
+	}
+	delete(c.open, v)
+	k := &cb.links[len(cb.links)-1]
+	b := cb.slot(l, l.out(v))
+	if cb.pooled {
+		k.PoolOut = b
+	} else {
+		k.Out, k.RawOut = b, false
+	}
+	return l.emitChain(cb)
 }
 
 // fusablePool returns the MaxPool that may be computed by convolution n
@@ -233,54 +363,6 @@ func (l *lowerer) fusablePool(n *ir.Node, od []int) *ir.Node {
 	return mp
 }
 
-// rawReader reports whether the only reader of v can take it in a raw
-// output layout: a direct convolution or transposed convolution reading
-// it as its input, or a Resize that will fold into such a convolution.
-func (l *lowerer) rawReader(v *ir.Value) bool {
-	c := l.soleConsumer(v)
-	if c == nil || c.Inputs[0] != v {
-		return false
-	}
-	if directConvCandidate(c) || directTransposeCandidate(c) {
-		return true
-	}
-	if c.Op == "Resize" && c.Domain == "" {
-		if _, ok := resizeFactors(c); ok {
-			next := l.soleConsumer(c.Outputs[0])
-			return next != nil && directConvCandidate(next) && next.Inputs[0] == c.Outputs[0]
-		}
-	}
-	return false
-}
-
-// rawBuffer returns a new buffer for v in a raw layout of plane elements
-// per channel.
-func (l *lowerer) rawBuffer(v *ir.Value, plane int) int {
-	d := dims(v)
-	tmp := &ir.Value{Name: v.Name, DType: ir.Float32, Shape: ir.StaticShape(d[0], d[1], plane)}
-	l.countNaive(v)
-	b := l.newBuffer(tmp)
-	delete(l.buf, tmp)
-	l.buf[v] = b
-	st := l.sts[l.store[b]]
-	st.lastNode = l.lastUse[v]
-	return b
-}
-
-// densify makes v, if it is in a raw layout, an NCHW tensor again with a
-// copy step, for readers that need NCHW.
-func (l *lowerer) densify(v *ir.Value) {
-	c := l.convs()
-	lay := c.raw[v]
-	if lay == nil {
-		return
-	}
-	delete(c.raw, v)
-	from := l.buf[v]
-	to := l.newBuffer(v)
-	l.addStep(runtime.RawToNCHWStep(v.Name+"/nchw", from, to, lay.n*lay.c, lay.h, lay.w, lay.row, lay.plane))
-}
-
 // takeSource returns (and forgets) the deferred operator producing v, if
 // any.
 func (l *lowerer) takeSource(v *ir.Value) *deferredSource {
@@ -295,7 +377,7 @@ func (l *lowerer) takeSource(v *ir.Value) *deferredSource {
 
 // deferSource records that v, the output of node op, is computed by the
 // direct convolution that reads it, if that convolution is a candidate.
-// It keeps the source buffers alive until the convolution.
+// It keeps the source's buffers alive until the convolution.
 func (l *lowerer) deferSource(op *ir.Node, src *deferredSource) bool {
 	v := op.Outputs[0]
 	conv := l.soleConsumer(v)
@@ -304,13 +386,17 @@ func (l *lowerer) deferSource(op *ir.Node, src *deferredSource) bool {
 	}
 	c := l.convs()
 	at := c.index[conv]
-	for _, b := range []int{src.x, src.idx} {
+	keep := func(b int) {
 		if b >= 0 {
 			if s := l.store[b]; s >= 0 {
 				l.sts[s].lastNode = max(l.sts[s].lastNode, at)
 			}
 		}
 	}
+	if b, ok := l.buf[src.x]; ok {
+		keep(b)
+	}
+	keep(src.idx)
 	c.deferred[v] = src
 	l.countNaive(v) // a naive executor would store it
 	return true
@@ -319,7 +405,7 @@ func (l *lowerer) deferSource(op *ir.Node, src *deferredSource) bool {
 func lowerConv(l *lowerer, n *ir.Node) (bool, error) {
 	done, err := lowerConvAny(l, n)
 	if !done && err == nil {
-		l.densify(n.Inputs[0]) // for the reference kernel
+		err = l.flushChain(n.Inputs[0]) // for the reference kernel
 	}
 	return done, err
 }
@@ -368,7 +454,9 @@ func lowerConvWith(l *lowerer, n *ir.Node, bias []float32, biasOK bool, src *def
 	if src != nil {
 		return false, nil
 	}
-	l.densify(x)
+	if err := l.flushChain(x); err != nil {
+		return false, err
+	}
 	group := int(n.Attrs.Int("group", 1))
 	p := runtime.ConvParams{Batch: xd[0], Group: group, CIn: xd[1], COut: od[1], Window: aw, Bias: bias, Act: activationOf(n), Col: -1}
 	p.Pointwise = isPointwise(aw)
@@ -406,7 +494,7 @@ func isPointwise(w *asm.Window) bool {
 func lowerConvTranspose(l *lowerer, n *ir.Node) (bool, error) {
 	done, err := lowerConvTransposeAny(l, n)
 	if !done && err == nil {
-		l.densify(n.Inputs[0]) // for the reference kernel
+		err = l.flushChain(n.Inputs[0]) // for the reference kernel
 	}
 	return done, err
 }
@@ -434,7 +522,9 @@ func lowerConvTransposeAny(l *lowerer, n *ir.Node) (bool, error) {
 	if done, err := l.directConv(n, aw, true, nil); done || err != nil {
 		return done, err
 	}
-	l.densify(x)
+	if err := l.flushChain(x); err != nil {
+		return false, err
+	}
 	group := int(n.Attrs.Int("group", 1))
 	p := runtime.ConvTransposeParams{Batch: xd[0], Group: group, CIn: xd[1], COut: od[1], Window: aw, Bias: bias, Act: activationOf(n)}
 	if p.X, err = l.in(x); err != nil {
@@ -490,31 +580,37 @@ func lowerMaxPool(l *lowerer, n *ir.Node) (bool, error) {
 	return true, nil
 }
 
-func lowerMaxUnpool(l *lowerer, n *ir.Node) (bool, error) {
-	x, idx := n.Inputs[0], n.Inputs[1]
-	if !isF32(x) || idx.DType != ir.Int64 {
-		return false, nil
+// unpoolFoldable reports whether MaxUnpool n can be folded into the
+// convolution reading it: its indices come from a MaxPool (row-major) of
+// a tensor of its output's shape, so that they address their own planes.
+// It returns the spatial dims the indices address.
+func (l *lowerer) unpoolFoldable(n *ir.Node) ([]int, bool) {
+	from, ok := unpoolFrom(n)
+	if !ok {
+		return nil, false
 	}
-	xb, err := l.in(x)
-	if err != nil {
-		return false, err
-	}
-	ib, err := l.in(idx)
-	if err != nil {
-		return false, err
-	}
-	// Indices address the tensor the pooling read: spatial size
-	// (in-1)*stride + kernel - pads, which output_shape may enlarge.
-	xd, od := dims(x), dims(n.Outputs[0])
+	idx := n.Inputs[1]
+	od := dims(n.Outputs[0])
+	pool := l.convs().producers[idx]
+	return from, pool != nil && pool.Op == "MaxPool" && pool.Domain == "" && pool.Output(1) == idx &&
+		pool.Attrs.Int("storage_order", 0) == 0 && slices.Equal(from, od[2:]) && slices.Equal(dims(pool.Inputs[0]), od) &&
+		isF32(n.Inputs[0]) && idx.DType == ir.Int64 && len(od) <= 4
+}
+
+// unpoolFrom returns the spatial dims MaxUnpool n's indices address: the
+// tensor the pooling read, of size (in-1)*stride + kernel - pads, which
+// output_shape may enlarge.
+func unpoolFrom(n *ir.Node) ([]int, bool) {
+	xd, od := dims(n.Inputs[0]), dims(n.Outputs[0])
 	if len(xd) < 3 {
-		return false, nil
+		return nil, false
 	}
 	kernel := n.Attrs.Ints("kernel_shape", nil)
 	strides := n.Attrs.Ints("strides", nil)
 	pads := n.Attrs.Ints("pads", nil)
 	r := len(xd) - 2
 	if len(kernel) != r {
-		return false, nil
+		return nil, false
 	}
 	from := make([]int, r)
 	for i := range from {
@@ -527,19 +623,42 @@ func lowerMaxUnpool(l *lowerer, n *ir.Node) (bool, error) {
 		}
 		from[i] = int(int64(xd[i+2]-1)*s + kernel[i] - pb - pe)
 		if from[i] > od[i+2] || from[i] < 1 {
-			return false, nil
+			return nil, false
 		}
 	}
+	return from, true
+}
+
+func lowerMaxUnpool(l *lowerer, n *ir.Node) (bool, error) {
+	x, idx := n.Inputs[0], n.Inputs[1]
+	if !isF32(x) || idx.DType != ir.Int64 {
+		return false, l.flushChain(x)
+	}
+	from, ok := unpoolFrom(n)
+	if !ok {
+		return false, l.flushChain(x)
+	}
+	ib, err := l.in(idx)
+	if err != nil {
+		return false, err
+	}
+	xd, od := dims(x), dims(n.Outputs[0])
 	emit := func() error {
+		if err := l.flushChain(x); err != nil {
+			return err
+		}
+		xb, err := l.in(x)
+		if err != nil {
+			return err
+		}
 		out := l.out(n.Outputs[0])
 		l.addStep(runtime.MaxUnpoolStep(n.Name, xb, ib, out, from, od[2:]))
 		return nil
 	}
 	// Indices a MaxPool made address its own planes; a convolution that
 	// reads the unpooled tensor can scatter into its padded copy.
-	if pool := l.convs().producers[idx]; pool != nil && pool.Op == "MaxPool" && pool.Domain == "" && pool.Output(1) == idx &&
-		pool.Attrs.Int("storage_order", 0) == 0 && slices.Equal(from, od[2:]) && slices.Equal(dims(pool.Inputs[0]), od) {
-		if l.deferSource(n, &deferredSource{kind: runtime.SourceUnpool, x: xb, idx: ib, xdims: xd[2:], emit: emit}) {
+	if _, ok := l.unpoolFoldable(n); ok {
+		if l.deferSource(n, &deferredSource{kind: runtime.SourceUnpool, x: x, idx: ib, xdims: xd[2:], emit: emit}) {
 			return true, nil
 		}
 	}
@@ -585,17 +704,13 @@ func lowerResize(l *lowerer, n *ir.Node) (bool, error) {
 	x := n.Inputs[0]
 	factors, ok := resizeFactors(n)
 	if !ok {
-		l.densify(x) // for the reference kernel
-		return false, nil
+		return false, l.flushChain(x) // for the reference kernel
 	}
 	xd := dims(x)
-	raw := l.convs().raw[x]
-	xb, err := l.in(x)
-	if err != nil {
-		return false, err
-	}
 	emit := func() error {
-		l.densify(x) // the upsampling kernel reads NCHW
+		if err := l.flushChain(x); err != nil {
+			return err
+		}
 		xb, err := l.in(x)
 		if err != nil {
 			return err
@@ -604,7 +719,7 @@ func lowerResize(l *lowerer, n *ir.Node) (bool, error) {
 		l.addStep(runtime.UpsampleNearestStep(n.Name, xd[0]*xd[1], xd[2:], factors, xb, out))
 		return nil
 	}
-	if len(factors) <= 2 && l.deferSource(n, &deferredSource{kind: runtime.SourceUpsample, x: xb, idx: -1, factors: factors, raw: raw, emit: emit}) {
+	if len(factors) <= 2 && l.deferSource(n, &deferredSource{kind: runtime.SourceUpsample, x: x, idx: -1, factors: factors, emit: emit}) {
 		return true, nil
 	}
 	return true, emit()

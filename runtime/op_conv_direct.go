@@ -3,8 +3,6 @@ package runtime
 import (
 	"errors"
 	"fmt"
-	"sync/atomic"
-	"unsafe"
 
 	"github.com/latent-go/latent/asm"
 	"github.com/latent-go/latent/ir"
@@ -58,37 +56,18 @@ type DirectConvParams struct {
 	Factors []int
 	XDims   []int
 	// XRowStride and XPlaneStride, when not zero, are the distances in
-	// elements between the input buffer's rows and planes (channels),
-	// for a SourcePlain or SourceUpsample input in another direct
-	// convolution's raw output layout (see DirectConv.RawOut); zero
-	// means dense NCHW.
+	// elements between the input's rows and planes (channels), for a
+	// SourcePlain or SourceUpsample input in another direct convolution's
+	// raw output layout (see DirectConv.RawOut); zero means dense NCHW.
 	XRowStride, XPlaneStride int
 	// Pool fuses a 2×2, stride-2 max pool (floor mode, no padding) of
-	// the output; see DirectConvBuffers.
+	// the output; see ConvChainLink.
 	Pool bool
 }
 
-// DirectConvBuffers are the buffers of a DirectConv step.
-type DirectConvBuffers struct {
-	// X is the input; Indices, for SourceUnpool, the int64 MaxUnpool
-	// indices (same shape as X).
-	X, Indices int
-	// Out is the convolution's output, or -1 when only its pooling is
-	// needed; PoolOut is the pooled output (with Pool), PoolIndices its
-	// row-major ONNX MaxPool indices (flat over the whole convolution
-	// output), or -1.
-	Out, PoolOut, PoolIndices int
-	// RawOut makes Out hold the output in the layout RawOut reports
-	// instead of NCHW: the kernels write it in place, with no copy.
-	RawOut bool
-	// Workspace is a float32 buffer of workers·WorkspaceFloats()
-	// elements.
-	Workspace int
-}
-
 // A DirectConv is a planned direct convolution: geometry, offsets and
-// packed weights. Build it with NewDirectConv, size its workspace with
-// WorkspaceFloats, then make its step with Step.
+// packed weights. Build it with NewDirectConv and run it as a link of a
+// ConvChain (op_conv_chain.go), alone or with the convolutions it feeds.
 type DirectConv struct {
 	p            DirectConvParams
 	cinG, coutG  int
@@ -111,7 +90,7 @@ type DirectConv struct {
 	poolH, poolW int
 	oneD         bool
 	pairC        int // > 0: C holds two blocks of pairC (stride-2 transposes)
-	wsPer        int // floats per worker
+	scratch      int // floats of scratch per worker: padded copy and C
 	flops        int64
 }
 
@@ -125,10 +104,6 @@ type convPass struct {
 	sy, sx     int
 }
 
-// convWSHeader is the number of floats at the start of each worker's
-// workspace that hold its status (error code, image and index at 0..3)
-// and, in workspace 0, the count of images handed out (at 4).
-const convWSHeader = 16
 
 // NewDirectConv plans p. It returns an error when the geometry is not one
 // the direct kernels handle (3 or more spatial dims) or p is
@@ -228,7 +203,7 @@ func NewDirectConv(p DirectConvParams) (*DirectConv, error) {
 	if err != nil {
 		return nil, err
 	}
-	d.wsPer = convWSHeader + roundUp16(d.xpLen) + roundUp16(d.cLen)
+	d.scratch = roundUp16(d.xpLen) + roundUp16(d.cLen)
 	return d, nil
 }
 
@@ -398,14 +373,14 @@ func (d *DirectConv) planTranspose(kh, kw, sy, sx, dy, dx, pt, pl int, ep asm.Ep
 	return nil
 }
 
-// RawOut reports whether the step can write its output in its kernels'
-// own layout (ok), and that layout: row r of channel c of image n at
-// (n·COut + c)·planeStride + r·rowStride, a row holding the output
-// width's values followed by values to ignore. A direct convolution
-// whose input has that layout (DirectConvParams.XRowStride and
-// XPlaneStride) reads it without the copy into NCHW. Only ordinary
-// convolutions without fused pooling whose output channels per group
-// fill whole register tiles have it.
+// RawOut reports whether the convolution can write its output in its
+// kernels' own layout (ok), and that layout: row r of channel c of an
+// image at c·planeStride + r·rowStride, a row holding the output width's
+// values followed by values to ignore. A direct convolution whose input
+// has that layout (DirectConvParams.XRowStride and XPlaneStride) reads it
+// without a copy into NCHW. Only ordinary convolutions without fused
+// pooling whose output channels per group fill whole register tiles have
+// it.
 func (d *DirectConv) RawOut() (planeStride, rowStride int, ok bool) {
 	if d.p.Transpose || d.p.Pool {
 		return 0, 0, false
@@ -418,39 +393,32 @@ func (d *DirectConv) RawOut() (planeStride, rowStride int, ok bool) {
 	return d.passes[0][0].g.Ldc(), d.wq, true
 }
 
-// WorkspaceFloats returns the workspace one worker needs, in float32s:
-// a status header, the padded input copy and the output block C.
-func (d *DirectConv) WorkspaceFloats() int { return d.wsPer }
+// InElems returns the number of input elements per image: CIn planes
+// at the input plane stride.
+func (d *DirectConv) InElems() int { return d.p.CIn * d.xps }
 
-// Step returns the step over buffers b, processing up to workers images
-// in parallel (at most the session's threads are used); b.Workspace must
-// hold workers·WorkspaceFloats() float32s.
-func (d *DirectConv) Step(name string, b DirectConvBuffers, workers int) (Step, error) {
-	p := d.p
-	switch {
-	case b.Out < 0 && b.PoolOut < 0:
-		return Step{}, errors.New("direct conv: no output")
-	case p.Pool != (b.PoolOut >= 0):
-		return Step{}, errors.New("direct conv: pooled output buffer disagrees with the plan")
-	case !p.Pool && b.PoolIndices >= 0:
-		return Step{}, errors.New("direct conv: pool indices without pooling")
+// IndexElems returns the number of SourceUnpool indices per image.
+func (d *DirectConv) IndexElems() int { return d.p.CIn * d.xPlane }
+
+// OutElems returns the number of output elements per image, NCHW or in
+// the raw layout.
+func (d *DirectConv) OutElems(raw bool) int {
+	if raw {
+		plane, _, _ := d.RawOut()
+		return d.p.COut * plane
 	}
-	if b.RawOut {
-		if _, _, ok := d.RawOut(); !ok || b.Out < 0 {
-			return Step{}, errors.New("direct conv: no raw output layout")
-		}
-	}
-	in := []int{b.X}
-	if p.Source == SourceUnpool {
-		in = append(in, b.Indices)
-	}
-	in = append(in, b.Workspace)
-	var out []int
-	for _, o := range []int{b.Out, b.PoolOut, b.PoolIndices} {
-		if o >= 0 {
-			out = append(out, o)
-		}
-	}
+	return d.p.COut * d.outPlane
+}
+
+// PoolElems returns the number of pooled outputs per image.
+func (d *DirectConv) PoolElems() int { return d.p.COut * d.poolH * d.poolW }
+
+// Batch returns the number of images.
+func (d *DirectConv) Batch() int { return d.p.Batch }
+
+// Kernel names the computation for step listings.
+func (d *DirectConv) Kernel(raw bool) string {
+	p := &d.p
 	kernel := "conv-direct"
 	if p.Transpose {
 		kernel = "convtranspose-direct"
@@ -467,103 +435,62 @@ func (d *DirectConv) Step(name string, b DirectConvBuffers, workers int) (Step, 
 	if p.Pool {
 		kernel += "+maxpool"
 	}
-	if b.RawOut {
-		kernel += "(raw out)"
+	if raw {
+		kernel += "(raw)"
 	}
-	t := &convTask{d: d, b: b, workers: max(1, workers)}
-	return Step{Name: name, Kernel: kernel, In: in, Out: out, FLOPs: d.flops, Run: t.run}, nil
+	return kernel
 }
 
-// convTask runs a DirectConv on a frame; part i of a parallel run
-// processes a contiguous range of images with workspace i.
-type convTask struct {
-	d       *DirectConv
-	b       DirectConvBuffers
-	workers int
+// convIO is where one image of a DirectConv reads and writes: slices of
+// frame buffers or of a chain's workspace.
+type convIO struct {
+	x       []float32 // input planes (strides xrs, xps)
+	idx     []int64   // SourceUnpool indices, dense
+	out     []float32 // output, NCHW or raw; nil when only pooled
+	raw     bool
+	pool    []float32 // pooled output, or nil
+	poolIdx []int64   // pool indices, or nil
+	n       int       // the image's index in the batch (index bases)
 }
 
-func (t *convTask) parts(f *Frame) int { return min(t.workers, f.Pool.Threads(), max(1, t.d.p.Batch)) }
-
-func (t *convTask) run(f *Frame) error {
-	parts := t.parts(f)
-	ws := f.F32(t.b.Workspace)
-	for i := 0; i < parts; i++ {
-		ws[i*t.d.wsPer] = 0
-	}
-	t.next(ws).Store(0)
-	if parts == 1 {
-		t.Do(f, 0)
-	} else {
-		f.Pool.For(f, parts, t)
-	}
-	for i := 0; i < parts; i++ {
-		h := ws[i*t.d.wsPer : i*t.d.wsPer+convWSHeader]
-		if h[0] != 0 {
-			j := *(*int64)(unsafe.Pointer(&h[2]))
-			return fmt.Errorf("maxunpool: index %d of image %d is outside its %dx%d plane", j, int(h[1]), t.d.h, t.d.w)
+// image computes one image: for each group, the padded copy, the passes
+// and their stores. scratch holds the padded copy and C. It reports an
+// unpooling index outside its plane.
+func (d *DirectConv) image(io *convIO, scratch []float32) (bad bool, j int64) {
+	xp := scratch[:d.xpLen]
+	c := scratch[roundUp16(d.xpLen):]
+	for g := 0; g < d.p.Group; g++ {
+		if bad, j := d.prologue(io, xp, g); bad {
+			return true, j
 		}
-	}
-	return nil
-}
-
-// next returns the frame's counter of images handed out, in the header
-// of workspace 0 (arena memory, so per call).
-func (t *convTask) next(ws []float32) *atomic.Int32 {
-	return (*atomic.Int32)(unsafe.Pointer(&ws[4]))
-}
-
-// Do runs part i with workspace i: it takes images one at a time until
-// none are left, so that a part whose goroutine starts late (the machine
-// is busy) takes fewer.
-func (t *convTask) Do(f *Frame, i int) {
-	d := t.d
-	all := f.F32(t.b.Workspace)
-	next := t.next(all)
-	ws := all[i*d.wsPer : (i+1)*d.wsPer]
-	hdr := ws[:convWSHeader]
-	xp := ws[convWSHeader : convWSHeader+d.xpLen]
-	c := ws[convWSHeader+roundUp16(d.xpLen):]
-	for {
-		n := int(next.Add(1)) - 1
-		if n >= d.p.Batch {
-			return
+		if io.raw {
+			// The output block of this group is C.
+			ldc := d.passes[g][0].g.Ldc()
+			at := g * d.coutG * ldc
+			d.compute(&d.passes[g][0], xp, io.out[at:at+d.coutG*ldc], g)
+			continue
 		}
-		for g := 0; g < d.p.Group; g++ {
-			if bad, j := d.prologue(f, &t.b, xp, n, g); bad {
-				hdr[0], hdr[1] = 1, float32(n)
-				*(*int64)(unsafe.Pointer(&hdr[2])) = j
-				return
-			}
-			if t.b.RawOut {
-				// The output block of this image and group is C.
-				ldc := d.passes[g][0].g.Ldc()
-				at := (n*d.p.COut + g*d.coutG) * ldc
-				d.compute(&d.passes[g][0], xp, f.F32(t.b.Out)[at:at+d.coutG*ldc], g)
+		for k := 0; k < len(d.passes[g]); k++ {
+			if io.out != nil && d.pairable(g, k) {
+				d.runPair(io, k, xp, c[:d.pairC], c[d.pairC:], g)
+				k++
 				continue
 			}
-			for k := 0; k < len(d.passes[g]); k++ {
-				if t.b.Out >= 0 && d.pairable(g, k) {
-					d.runPair(f, &t.b, k, xp, c[:d.pairC], c[d.pairC:], n, g)
-					k++
-					continue
-				}
-				d.runPass(f, &t.b, &d.passes[g][k], xp, c, n, g)
-			}
+			d.runPass(io, &d.passes[g][k], xp, c, g)
 		}
 	}
+	return false, 0
 }
 
-// prologue fills the padded copy xp with the input planes of image n,
-// group g. For SourceUnpool it reports an index outside its plane.
-func (d *DirectConv) prologue(f *Frame, b *DirectConvBuffers, xp []float32, n, g int) (bad bool, idx int64) {
+// prologue fills the padded copy xp with the input planes of group g.
+// For SourceUnpool it reports an index outside its plane.
+func (d *DirectConv) prologue(io *convIO, xp []float32, g int) (bad bool, idx int64) {
 	p := &d.p
-	x := f.F32(b.X)
-	base := (n*p.CIn + g*d.cinG) * d.xps
-	x = x[base : base+d.cinG*d.xps]
+	x := io.x[g*d.cinG*d.xps : (g+1)*d.cinG*d.xps]
 	clear(xp[d.dataLen:])
 	switch p.Source {
 	case SourceUnpool:
-		return d.unpoolInto(xp, x, f.I64(b.Indices)[base:base+d.cinG*d.xPlane], n, g)
+		return d.unpoolInto(xp, x, io.idx[g*d.cinG*d.xPlane:(g+1)*d.cinG*d.xPlane], io.n, g)
 	case SourceUpsample:
 		fh, fw := d.h/d.xh, d.w/d.xw
 		if d.psy == 1 && d.psx == 1 && fw == 2 {
@@ -750,14 +677,12 @@ func (d *DirectConv) unpoolInto(xp, x []float32, idx []int64, n, g int) (bool, i
 }
 
 // runPass computes one pass into c and stores it (or pools it) into the
-// outputs of image n, group g.
-func (d *DirectConv) runPass(f *Frame, b *DirectConvBuffers, ps *convPass, xp, c []float32, n, g int) {
-	p := &d.p
+// outputs of group g.
+func (d *DirectConv) runPass(io *convIO, ps *convPass, xp, c []float32, g int) {
 	ldc := d.compute(ps, xp, c, g)
-	if b.Out >= 0 {
-		out := f.F32(b.Out)
+	if io.out != nil {
 		for co := 0; co < d.coutG; co++ {
-			o := out[(n*p.COut+g*d.coutG+co)*d.outPlane:]
+			o := io.out[(g*d.coutG+co)*d.outPlane:]
 			if ps.g == nil {
 				v := c[co]
 				for t := 0; t < ps.rows; t++ {
@@ -784,8 +709,8 @@ func (d *DirectConv) runPass(f *Frame, b *DirectConvBuffers, ps *convPass, xp, c
 			}
 		}
 	}
-	if b.PoolOut >= 0 {
-		d.pool(f, b, c, ldc, n, g)
+	if io.pool != nil {
+		d.pool(io, c, ldc, g)
 	}
 }
 
@@ -826,12 +751,11 @@ func (d *DirectConv) pairable(g, k int) bool {
 }
 
 // runPair computes the column phases k and k+1 of group g into c and c2
-// and interleaves them into the output rows of image n.
-func (d *DirectConv) runPair(f *Frame, b *DirectConvBuffers, k int, xp, c, c2 []float32, n, g int) {
-	p := &d.p
+// and interleaves them into the output rows.
+func (d *DirectConv) runPair(io *convIO, k int, xp, c, c2 []float32, g int) {
 	pe, po := &d.passes[g][k], &d.passes[g][k+1]
 	lde, ldo := d.compute(pe, xp, c, g), d.compute(po, xp, c2, g)
-	out := f.F32(b.Out)[(n*p.COut+g*d.coutG)*d.outPlane+pe.oy0*d.wo:]
+	out := io.out[g*d.coutG*d.outPlane+pe.oy0*d.wo:]
 	// The planned sizes fit, so this cannot fail.
 	asm.InterleaveRows(asm.Planes{Data: out, RowStride: pe.sy * d.wo, PlaneStride: d.outPlane},
 		asm.Planes{Data: c, RowStride: d.wq, PlaneStride: lde}, asm.Planes{Data: c2, RowStride: d.wq, PlaneStride: ldo},
@@ -842,20 +766,14 @@ func (d *DirectConv) runPair(f *Frame, b *DirectConvBuffers, k int, xp, c, c2 []
 // in c (rows ldc apart, columns in the padded pitch wq), as asm.MaxPool
 // does: a NaN wins (the first one), ties go to the first position in
 // row-major window order.
-func (d *DirectConv) pool(f *Frame, b *DirectConvBuffers, c []float32, ldc, n, g int) {
-	p := &d.p
-	out := f.F32(b.PoolOut)
-	var idx []int64
-	if b.PoolIndices >= 0 {
-		idx = f.I64(b.PoolIndices)
-	}
+func (d *DirectConv) pool(io *convIO, c []float32, ldc, g int) {
 	ph, pw := d.poolH, d.poolW
-	ch0 := n*p.COut + g*d.coutG
-	o := out[ch0*ph*pw : (ch0+d.coutG)*ph*pw]
+	o := io.pool[g*d.coutG*ph*pw : (g+1)*d.coutG*ph*pw]
 	var ix []int64
-	if idx != nil {
-		ix = idx[ch0*ph*pw : (ch0+d.coutG)*ph*pw]
+	if io.poolIdx != nil {
+		ix = io.poolIdx[g*d.coutG*ph*pw : (g+1)*d.coutG*ph*pw]
 	}
+	ch0 := io.n*d.p.COut + g*d.coutG // first channel's plane in the batch (index base)
 	if d.oneD {
 		for co := 0; co < d.coutG; co++ {
 			var ic []int64
@@ -883,15 +801,4 @@ func pool1D(out []float32, idx []int64, x []float32, base int64) {
 			idx[j] = base + int64(mi)
 		}
 	}
-}
-
-// RawToNCHWStep returns a step copying planes planes of h×w values from
-// buffer from, in a direct convolution's raw output layout (rows row
-// elements apart, planes plane elements apart), into the NCHW buffer to.
-func RawToNCHWStep(name string, from, to, planes, h, w, row, plane int) Step {
-	return Step{Name: name, Kernel: "raw-to-nchw", In: []int{from}, Out: []int{to},
-		Run: func(f *Frame) error {
-			return asm.PadRows(asm.Planes{Data: f.F32(to), RowStride: w, PlaneStride: h * w}, 0,
-				asm.Planes{Data: f.F32(from), RowStride: row, PlaneStride: plane}, planes, h, w)
-		}}
 }

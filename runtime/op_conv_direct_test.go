@@ -17,8 +17,9 @@ func (f fixedPlanner) Plan([][]int) (*runtime.Plan, error) { return f.p, nil }
 func (fixedPlanner) InputNames() []string                  { return []string{"x"} }
 func (fixedPlanner) OutputNames() []string                 { return []string{"y"} }
 
-// directPlan builds a plan of one DirectConv step from buffers x (and
-// indices when not nil) to y, with an arena laid out by hand.
+// directPlan builds a plan of one DirectConv step (a one-link chain)
+// from buffers x (and indices when not nil) to y, with an arena laid out
+// by hand.
 func directPlan(t *testing.T, d *runtime.DirectConv, xShape, idxShape, yShape []int, workers int) *runtime.Plan {
 	t.Helper()
 	p := &runtime.Plan{}
@@ -29,20 +30,28 @@ func directPlan(t *testing.T, d *runtime.DirectConv, xShape, idxShape, yShape []
 		p.Buffers = append(p.Buffers, b)
 		return len(p.Buffers) - 1
 	}
-	bufs := runtime.DirectConvBuffers{Indices: -1, PoolOut: -1, PoolIndices: -1}
-	bufs.X = add("x", ir.Float32, xShape)
-	if idxShape != nil {
-		bufs.Indices = add("idx", ir.Int64, idxShape)
+	perImage := func(shape []int) int { return ir.NumElements(shape) / shape[0] }
+	var slots []runtime.ConvChainSlot
+	slot := func(b int, shape []int, int64s bool) int {
+		slots = append(slots, runtime.ConvChainSlot{Buffer: b, Elems: perImage(shape), Int64: int64s})
+		return len(slots) - 1
 	}
-	bufs.Out = add("y", ir.Float32, yShape)
-	bufs.Workspace = add("ws", ir.Float32, []int{workers * d.WorkspaceFloats()})
-	s, err := d.Step("conv", bufs, workers)
+	link := runtime.ConvChainLink{Conv: d, Indices: -1, PoolOut: -1, PoolIndices: -1}
+	x := add("x", ir.Float32, xShape)
+	link.X = slot(x, xShape, false)
+	if idxShape != nil {
+		link.Indices = slot(add("idx", ir.Int64, idxShape), idxShape, true)
+	}
+	y := add("y", ir.Float32, yShape)
+	link.Out = slot(y, yShape, false)
+	ch, err := runtime.NewConvChain(slots, []runtime.ConvChainLink{link})
 	if err != nil {
 		t.Fatal(err)
 	}
-	p.Steps = []runtime.Step{s}
-	p.Inputs = []int{bufs.X}
-	p.Outputs = []int{bufs.Out}
+	ws := add("ws", ir.Float32, []int{workers * ch.WorkspaceFloats()})
+	p.Steps = []runtime.Step{ch.Step("conv", ws, workers)}
+	p.Inputs = []int{x}
+	p.Outputs = []int{y}
 	p.ArenaBytes = off
 	return p
 }
