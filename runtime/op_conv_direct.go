@@ -104,7 +104,6 @@ type convPass struct {
 	sy, sx     int
 }
 
-
 // NewDirectConv plans p. It returns an error when the geometry is not one
 // the direct kernels handle (3 or more spatial dims) or p is
 // inconsistent.
