@@ -152,3 +152,45 @@ func TestDirectConvUnpoolBadIndex(t *testing.T) {
 		s.Close()
 	}
 }
+
+// TestConvChainErrors checks that NewConvChain rejects links whose slots
+// do not fit them.
+func TestConvChainErrors(t *testing.T) {
+	w, err := asm.NewWindow([]int{4, 4}, []int{3, 3}, &asm.WindowOptions{Pads: []int{1, 1, 1, 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := runtime.NewDirectConv(runtime.DirectConvParams{Batch: 2, Group: 1, CIn: 1, COut: 2, Window: w, W: make([]float32, 18)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := runtime.ConvChainSlot{Buffer: 0, Elems: 16}
+	out := runtime.ConvChainSlot{Buffer: 1, Elems: 32}
+	work := runtime.ConvChainSlot{Buffer: -1, Elems: 32}
+	link := func(x, o int) runtime.ConvChainLink {
+		return runtime.ConvChainLink{Conv: d, X: x, Indices: -1, Out: o, PoolOut: -1, PoolIndices: -1}
+	}
+	for _, c := range []struct {
+		name  string
+		slots []runtime.ConvChainSlot
+		links []runtime.ConvChainLink
+	}{
+		{"no links", []runtime.ConvChainSlot{in}, nil},
+		{"input size", []runtime.ConvChainSlot{out, out}, []runtime.ConvChainLink{link(0, 1)}},
+		{"output size", []runtime.ConvChainSlot{in, in}, []runtime.ConvChainLink{link(0, 1)}},
+		{"no output", []runtime.ConvChainSlot{in}, []runtime.ConvChainLink{link(0, -1)}},
+		{"slot range", []runtime.ConvChainSlot{in}, []runtime.ConvChainLink{link(0, 5)}},
+		{"read before write", []runtime.ConvChainSlot{work, out}, []runtime.ConvChainLink{link(0, 1)}},
+		{"indices without unpooling", []runtime.ConvChainSlot{in, out, {Buffer: 2, Elems: 16, Int64: true}},
+			[]runtime.ConvChainLink{{Conv: d, X: 0, Indices: 2, Out: 1, PoolOut: -1, PoolIndices: -1}}},
+		{"pool output without pooling", []runtime.ConvChainSlot{in, out}, []runtime.ConvChainLink{{Conv: d, X: 0, Indices: -1, Out: -1, PoolOut: 1, PoolIndices: -1}}},
+		{"raw into a frame buffer", []runtime.ConvChainSlot{in, out}, []runtime.ConvChainLink{{Conv: d, X: 0, Indices: -1, Out: 1, PoolOut: -1, PoolIndices: -1, RawOut: true}}},
+	} {
+		if _, err := runtime.NewConvChain(c.slots, c.links); err == nil {
+			t.Errorf("%s: no error", c.name)
+		}
+	}
+	if _, err := runtime.NewConvChain([]runtime.ConvChainSlot{in, out}, []runtime.ConvChainLink{link(0, 1)}); err != nil {
+		t.Errorf("valid chain: %v", err)
+	}
+}
