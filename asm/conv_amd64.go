@@ -12,10 +12,10 @@ func convShapes(t Tier) []convShape {
 	switch t {
 	case AVX512:
 		return []convShape{
-			{mr: 8, lanes: 16, nv: 3, eff: 1, narrow: []convKernel{convKernelAVX512x8x16, convKernelAVX512x8x32, convKernelAVX512x8x48}},
-			{mr: 4, lanes: 16, nv: 6, eff: 0.95, narrow: []convKernel{convKernelAVX512x4x16, convKernelAVX512x4x32, convKernelAVX512x4x48, convKernelAVX512x4x64, convKernelAVX512x4x80, convKernelAVX512x4x96}},
-			{mr: 2, lanes: 16, nv: 8, eff: 0.85, narrow: []convKernel{convKernelAVX512x2x16, convKernelAVX512x2x32, convKernelAVX512x2x48, convKernelAVX512x2x64, convKernelAVX512x2x80, convKernelAVX512x2x96, convKernelAVX512x2x112, convKernelAVX512x2x128}},
-			{mr: 1, lanes: 16, nv: 8, eff: 0.6, narrow: []convKernel{convKernelAVX512x1x16, convKernelAVX512x1x32, convKernelAVX512x1x48, convKernelAVX512x1x64, convKernelAVX512x1x80, convKernelAVX512x1x96, convKernelAVX512x1x112, convKernelAVX512x1x128}},
+			{mr: 8, lanes: 16, nv: 3, eff: 1, narrow: []convKernel{convKernelAVX512x8x16, convKernelAVX512x8x32, convKernelAVX512x8x48}, half: convKernelAVX512x8x8y},
+			{mr: 4, lanes: 16, nv: 6, eff: 0.95, narrow: []convKernel{convKernelAVX512x4x16, convKernelAVX512x4x32, convKernelAVX512x4x48, convKernelAVX512x4x64, convKernelAVX512x4x80, convKernelAVX512x4x96}, half: convKernelAVX512x4x8y},
+			{mr: 2, lanes: 16, nv: 8, eff: 0.85, narrow: []convKernel{convKernelAVX512x2x16, convKernelAVX512x2x32, convKernelAVX512x2x48, convKernelAVX512x2x64, convKernelAVX512x2x80, convKernelAVX512x2x96, convKernelAVX512x2x112, convKernelAVX512x2x128}, half: convKernelAVX512x2x8y},
+			{mr: 1, lanes: 16, nv: 8, eff: 0.6, narrow: []convKernel{convKernelAVX512x1x16, convKernelAVX512x1x32, convKernelAVX512x1x48, convKernelAVX512x1x64, convKernelAVX512x1x80, convKernelAVX512x1x96, convKernelAVX512x1x112, convKernelAVX512x1x128}, half: convKernelAVX512x1x8y},
 		}
 	case AVX2:
 		return []convShape{

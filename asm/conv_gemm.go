@@ -43,6 +43,7 @@ type ConvGemm struct {
 	p0, p1     float32
 	post       Act // ActSigmoid or ActTanh, applied by Vec after the kernel
 	narrow     []convKernel
+	half       convKernel
 	vec        *Vec
 	lanes      int
 	nvec       int
@@ -67,6 +68,9 @@ type convShape struct {
 	// narrow[v-1] is the kernel of v vectors per row (v <= nv), for the
 	// last column tile; nil for the generic tier.
 	narrow []convKernel
+	// half, if not nil, computes 8 columns (half a 16-lane vector), for
+	// a last tile of up to 8 columns.
+	half convKernel
 	// cost is the estimated time of one k step of one tile relative to
 	// its FMA count, from the loads it issues (measured shapes).
 	eff float64
@@ -122,7 +126,7 @@ func newConvGemm(tier Tier, s convShape, m, k, n int, a []float32, lda int, off 
 	case ActSigmoid, ActTanh:
 		g.post = ep.Act
 	}
-	g.mr, g.lanes, g.nvec, g.narrow = s.mr, s.lanes, s.nv, s.narrow
+	g.mr, g.lanes, g.nvec, g.narrow, g.half = s.mr, s.lanes, s.nv, s.narrow, s.half
 	g.genericRun = s.narrow == nil
 	g.cols = s.lanes * s.nv
 	g.blocks = (m + g.mr - 1) / g.mr
@@ -235,10 +239,21 @@ func (g *ConvGemm) run(c, x []float32, t0, t1 int) {
 	k, mr, cols, ldc := g.k, g.mr, g.cols, g.ldc
 	for t := t0; t < t1; t++ {
 		j := t * cols
-		// The last tile is only as wide as the vectors it needs.
+		// The last tile is only as wide as the vectors it needs, or
+		// half a vector.
 		nv := g.nvec
+		kern := convKernel(nil)
+		if !g.genericRun {
+			kern = g.narrow[nv-1]
+		}
 		if t == g.tiles-1 {
 			nv = (g.n - j + g.lanes - 1) / g.lanes
+			if !g.genericRun {
+				kern = g.narrow[nv-1]
+				if g.half != nil && g.n-j <= g.lanes/2 {
+					kern = g.half
+				}
+			}
 		}
 		for b := 0; b < g.blocks; b++ {
 			a := g.a[b*k*mr : (b+1)*k*mr]
@@ -247,7 +262,7 @@ func (g *ConvGemm) run(c, x []float32, t0, t1 int) {
 				convKernelGeneric(k, a, g.offElems, x[j:], cb, ldc, mr, nv*g.lanes, g.bias[b*mr:(b+1)*mr], g.act, g.p0, g.p1)
 				continue
 			}
-			g.narrow[nv-1](k, &a[0], &g.off[0], &x[j], &cb[0], ldc, &g.bias[b*mr], g.act, g.p0, g.p1)
+			kern(k, &a[0], &g.off[0], &x[j], &cb[0], ldc, &g.bias[b*mr], g.act, g.p0, g.p1)
 		}
 	}
 	if g.post != ActNone && t1 > t0 {

@@ -19,6 +19,11 @@ func convKernelAVX512x8x32(k int, a *float32, off *int64, x *float32, c *float32
 //go:noescape
 func convKernelAVX512x8x16(k int, a *float32, off *int64, x *float32, c *float32, ldc int, bias *float32, act int, p0 float32, p1 float32)
 
+// convKernelAVX512x8x8y is the 8×8 AVX512 direct-convolution kernel; see convKernelGeneric.
+//
+//go:noescape
+func convKernelAVX512x8x8y(k int, a *float32, off *int64, x *float32, c *float32, ldc int, bias *float32, act int, p0 float32, p1 float32)
+
 // convKernelAVX512x4x96 is the 4×96 AVX512 direct-convolution kernel; see convKernelGeneric.
 //
 //go:noescape
@@ -48,6 +53,11 @@ func convKernelAVX512x4x32(k int, a *float32, off *int64, x *float32, c *float32
 //
 //go:noescape
 func convKernelAVX512x4x16(k int, a *float32, off *int64, x *float32, c *float32, ldc int, bias *float32, act int, p0 float32, p1 float32)
+
+// convKernelAVX512x4x8y is the 4×8 AVX512 direct-convolution kernel; see convKernelGeneric.
+//
+//go:noescape
+func convKernelAVX512x4x8y(k int, a *float32, off *int64, x *float32, c *float32, ldc int, bias *float32, act int, p0 float32, p1 float32)
 
 // convKernelAVX512x2x128 is the 2×128 AVX512 direct-convolution kernel; see convKernelGeneric.
 //
@@ -89,6 +99,11 @@ func convKernelAVX512x2x32(k int, a *float32, off *int64, x *float32, c *float32
 //go:noescape
 func convKernelAVX512x2x16(k int, a *float32, off *int64, x *float32, c *float32, ldc int, bias *float32, act int, p0 float32, p1 float32)
 
+// convKernelAVX512x2x8y is the 2×8 AVX512 direct-convolution kernel; see convKernelGeneric.
+//
+//go:noescape
+func convKernelAVX512x2x8y(k int, a *float32, off *int64, x *float32, c *float32, ldc int, bias *float32, act int, p0 float32, p1 float32)
+
 // convKernelAVX512x1x128 is the 1×128 AVX512 direct-convolution kernel; see convKernelGeneric.
 //
 //go:noescape
@@ -128,6 +143,11 @@ func convKernelAVX512x1x32(k int, a *float32, off *int64, x *float32, c *float32
 //
 //go:noescape
 func convKernelAVX512x1x16(k int, a *float32, off *int64, x *float32, c *float32, ldc int, bias *float32, act int, p0 float32, p1 float32)
+
+// convKernelAVX512x1x8y is the 1×8 AVX512 direct-convolution kernel; see convKernelGeneric.
+//
+//go:noescape
+func convKernelAVX512x1x8y(k int, a *float32, off *int64, x *float32, c *float32, ldc int, bias *float32, act int, p0 float32, p1 float32)
 
 // convKernelAVX2x4x24 is the 4×24 AVX2 direct-convolution kernel; see convKernelGeneric.
 //

@@ -1282,6 +1282,269 @@ convKernelAVX512x8x16_clip:
 	VZEROUPPER
 	RET
 
+// func convKernelAVX512x8x8y(k int, a *float32, off *int64, x *float32, c *float32, ldc int, bias *float32, act int, p0 float32, p1 float32)
+// Requires: AVX, AVX512F, AVX512VL
+TEXT ·convKernelAVX512x8x8y(SB), NOSPLIT, $0-72
+	MOVQ   k+0(FP), DX
+	MOVQ   a+8(FP), SI
+	MOVQ   off+16(FP), R8
+	MOVQ   x+24(FP), DI
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	MOVQ   DX, CX
+	SHRQ   $0x01, CX
+	JZ     convKernelAVX512x8x8y_tail
+
+convKernelAVX512x8x8y_loop:
+	MOVQ             (R8), AX
+	VMOVUPS          (DI)(AX*1), Y8
+	VFMADD231PS.BCST (SI), Y8, Y0
+	VFMADD231PS.BCST 4(SI), Y8, Y1
+	VFMADD231PS.BCST 8(SI), Y8, Y2
+	VFMADD231PS.BCST 12(SI), Y8, Y3
+	VFMADD231PS.BCST 16(SI), Y8, Y4
+	VFMADD231PS.BCST 20(SI), Y8, Y5
+	VFMADD231PS.BCST 24(SI), Y8, Y6
+	VFMADD231PS.BCST 28(SI), Y8, Y7
+	MOVQ             8(R8), R12
+	VMOVUPS          (DI)(R12*1), Y8
+	VFMADD231PS.BCST 32(SI), Y8, Y0
+	VFMADD231PS.BCST 36(SI), Y8, Y1
+	VFMADD231PS.BCST 40(SI), Y8, Y2
+	VFMADD231PS.BCST 44(SI), Y8, Y3
+	VFMADD231PS.BCST 48(SI), Y8, Y4
+	VFMADD231PS.BCST 52(SI), Y8, Y5
+	VFMADD231PS.BCST 56(SI), Y8, Y6
+	VFMADD231PS.BCST 60(SI), Y8, Y7
+	ADDQ             $0x10, R8
+	ADDQ             $0x00000040, SI
+	DECQ             CX
+	JNZ              convKernelAVX512x8x8y_loop
+
+convKernelAVX512x8x8y_tail:
+	TESTQ            $0x00000001, DX
+	JZ               convKernelAVX512x8x8y_store
+	MOVQ             (R8), AX
+	VMOVUPS          (DI)(AX*1), Y8
+	VFMADD231PS.BCST (SI), Y8, Y0
+	VFMADD231PS.BCST 4(SI), Y8, Y1
+	VFMADD231PS.BCST 8(SI), Y8, Y2
+	VFMADD231PS.BCST 12(SI), Y8, Y3
+	VFMADD231PS.BCST 16(SI), Y8, Y4
+	VFMADD231PS.BCST 20(SI), Y8, Y5
+	VFMADD231PS.BCST 24(SI), Y8, Y6
+	VFMADD231PS.BCST 28(SI), Y8, Y7
+
+convKernelAVX512x8x8y_store:
+	MOVQ         c+32(FP), R9
+	MOVQ         ldc+40(FP), R10
+	SHLQ         $0x02, R10
+	MOVQ         bias+48(FP), R11
+	MOVQ         act+56(FP), BX
+	CMPQ         BX, $0x01
+	JEQ          convKernelAVX512x8x8y_relu
+	CMPQ         BX, $0x02
+	JEQ          convKernelAVX512x8x8y_leaky
+	CMPQ         BX, $0x03
+	JEQ          convKernelAVX512x8x8y_clip
+	VBROADCASTSS (R11), Y8
+	VADDPS       Y8, Y0, Y0
+	VMOVUPS      Y0, (R9)
+	ADDQ         R10, R9
+	VBROADCASTSS 4(R11), Y8
+	VADDPS       Y8, Y1, Y1
+	VMOVUPS      Y1, (R9)
+	ADDQ         R10, R9
+	VBROADCASTSS 8(R11), Y8
+	VADDPS       Y8, Y2, Y2
+	VMOVUPS      Y2, (R9)
+	ADDQ         R10, R9
+	VBROADCASTSS 12(R11), Y8
+	VADDPS       Y8, Y3, Y3
+	VMOVUPS      Y3, (R9)
+	ADDQ         R10, R9
+	VBROADCASTSS 16(R11), Y8
+	VADDPS       Y8, Y4, Y4
+	VMOVUPS      Y4, (R9)
+	ADDQ         R10, R9
+	VBROADCASTSS 20(R11), Y8
+	VADDPS       Y8, Y5, Y5
+	VMOVUPS      Y5, (R9)
+	ADDQ         R10, R9
+	VBROADCASTSS 24(R11), Y8
+	VADDPS       Y8, Y6, Y6
+	VMOVUPS      Y6, (R9)
+	ADDQ         R10, R9
+	VBROADCASTSS 28(R11), Y8
+	VADDPS       Y8, Y7, Y7
+	VMOVUPS      Y7, (R9)
+	VZEROUPPER
+	RET
+
+convKernelAVX512x8x8y_relu:
+	VXORPS       Y9, Y9, Y9
+	VBROADCASTSS (R11), Y8
+	VADDPS       Y8, Y0, Y0
+	VMAXPS       Y0, Y9, Y0
+	VMOVUPS      Y0, (R9)
+	ADDQ         R10, R9
+	VBROADCASTSS 4(R11), Y8
+	VADDPS       Y8, Y1, Y1
+	VMAXPS       Y1, Y9, Y1
+	VMOVUPS      Y1, (R9)
+	ADDQ         R10, R9
+	VBROADCASTSS 8(R11), Y8
+	VADDPS       Y8, Y2, Y2
+	VMAXPS       Y2, Y9, Y2
+	VMOVUPS      Y2, (R9)
+	ADDQ         R10, R9
+	VBROADCASTSS 12(R11), Y8
+	VADDPS       Y8, Y3, Y3
+	VMAXPS       Y3, Y9, Y3
+	VMOVUPS      Y3, (R9)
+	ADDQ         R10, R9
+	VBROADCASTSS 16(R11), Y8
+	VADDPS       Y8, Y4, Y4
+	VMAXPS       Y4, Y9, Y4
+	VMOVUPS      Y4, (R9)
+	ADDQ         R10, R9
+	VBROADCASTSS 20(R11), Y8
+	VADDPS       Y8, Y5, Y5
+	VMAXPS       Y5, Y9, Y5
+	VMOVUPS      Y5, (R9)
+	ADDQ         R10, R9
+	VBROADCASTSS 24(R11), Y8
+	VADDPS       Y8, Y6, Y6
+	VMAXPS       Y6, Y9, Y6
+	VMOVUPS      Y6, (R9)
+	ADDQ         R10, R9
+	VBROADCASTSS 28(R11), Y8
+	VADDPS       Y8, Y7, Y7
+	VMAXPS       Y7, Y9, Y7
+	VMOVUPS      Y7, (R9)
+	VZEROUPPER
+	RET
+
+convKernelAVX512x8x8y_leaky:
+	VBROADCASTSS p0+64(FP), Y9
+	VXORPS       Y10, Y10, Y10
+	VBROADCASTSS (R11), Y8
+	VADDPS       Y8, Y0, Y0
+	VMULPS       Y9, Y0, Y8
+	VCMPPS       $0x01, Y10, Y0, K1
+	VBLENDMPS    Y8, Y0, K1, Y0
+	VMOVUPS      Y0, (R9)
+	ADDQ         R10, R9
+	VBROADCASTSS 4(R11), Y8
+	VADDPS       Y8, Y1, Y1
+	VMULPS       Y9, Y1, Y8
+	VCMPPS       $0x01, Y10, Y1, K1
+	VBLENDMPS    Y8, Y1, K1, Y1
+	VMOVUPS      Y1, (R9)
+	ADDQ         R10, R9
+	VBROADCASTSS 8(R11), Y8
+	VADDPS       Y8, Y2, Y2
+	VMULPS       Y9, Y2, Y8
+	VCMPPS       $0x01, Y10, Y2, K1
+	VBLENDMPS    Y8, Y2, K1, Y2
+	VMOVUPS      Y2, (R9)
+	ADDQ         R10, R9
+	VBROADCASTSS 12(R11), Y8
+	VADDPS       Y8, Y3, Y3
+	VMULPS       Y9, Y3, Y8
+	VCMPPS       $0x01, Y10, Y3, K1
+	VBLENDMPS    Y8, Y3, K1, Y3
+	VMOVUPS      Y3, (R9)
+	ADDQ         R10, R9
+	VBROADCASTSS 16(R11), Y8
+	VADDPS       Y8, Y4, Y4
+	VMULPS       Y9, Y4, Y8
+	VCMPPS       $0x01, Y10, Y4, K1
+	VBLENDMPS    Y8, Y4, K1, Y4
+	VMOVUPS      Y4, (R9)
+	ADDQ         R10, R9
+	VBROADCASTSS 20(R11), Y8
+	VADDPS       Y8, Y5, Y5
+	VMULPS       Y9, Y5, Y8
+	VCMPPS       $0x01, Y10, Y5, K1
+	VBLENDMPS    Y8, Y5, K1, Y5
+	VMOVUPS      Y5, (R9)
+	ADDQ         R10, R9
+	VBROADCASTSS 24(R11), Y8
+	VADDPS       Y8, Y6, Y6
+	VMULPS       Y9, Y6, Y8
+	VCMPPS       $0x01, Y10, Y6, K1
+	VBLENDMPS    Y8, Y6, K1, Y6
+	VMOVUPS      Y6, (R9)
+	ADDQ         R10, R9
+	VBROADCASTSS 28(R11), Y8
+	VADDPS       Y8, Y7, Y7
+	VMULPS       Y9, Y7, Y8
+	VCMPPS       $0x01, Y10, Y7, K1
+	VBLENDMPS    Y8, Y7, K1, Y7
+	VMOVUPS      Y7, (R9)
+	VZEROUPPER
+	RET
+
+convKernelAVX512x8x8y_clip:
+	VBROADCASTSS p0+64(FP), Y9
+	VBROADCASTSS p1+68(FP), Y10
+	VBROADCASTSS (R11), Y8
+	VADDPS       Y8, Y0, Y0
+	VMAXPS       Y0, Y9, Y0
+	VMINPS       Y0, Y10, Y0
+	VMOVUPS      Y0, (R9)
+	ADDQ         R10, R9
+	VBROADCASTSS 4(R11), Y8
+	VADDPS       Y8, Y1, Y1
+	VMAXPS       Y1, Y9, Y1
+	VMINPS       Y1, Y10, Y1
+	VMOVUPS      Y1, (R9)
+	ADDQ         R10, R9
+	VBROADCASTSS 8(R11), Y8
+	VADDPS       Y8, Y2, Y2
+	VMAXPS       Y2, Y9, Y2
+	VMINPS       Y2, Y10, Y2
+	VMOVUPS      Y2, (R9)
+	ADDQ         R10, R9
+	VBROADCASTSS 12(R11), Y8
+	VADDPS       Y8, Y3, Y3
+	VMAXPS       Y3, Y9, Y3
+	VMINPS       Y3, Y10, Y3
+	VMOVUPS      Y3, (R9)
+	ADDQ         R10, R9
+	VBROADCASTSS 16(R11), Y8
+	VADDPS       Y8, Y4, Y4
+	VMAXPS       Y4, Y9, Y4
+	VMINPS       Y4, Y10, Y4
+	VMOVUPS      Y4, (R9)
+	ADDQ         R10, R9
+	VBROADCASTSS 20(R11), Y8
+	VADDPS       Y8, Y5, Y5
+	VMAXPS       Y5, Y9, Y5
+	VMINPS       Y5, Y10, Y5
+	VMOVUPS      Y5, (R9)
+	ADDQ         R10, R9
+	VBROADCASTSS 24(R11), Y8
+	VADDPS       Y8, Y6, Y6
+	VMAXPS       Y6, Y9, Y6
+	VMINPS       Y6, Y10, Y6
+	VMOVUPS      Y6, (R9)
+	ADDQ         R10, R9
+	VBROADCASTSS 28(R11), Y8
+	VADDPS       Y8, Y7, Y7
+	VMAXPS       Y7, Y9, Y7
+	VMINPS       Y7, Y10, Y7
+	VMOVUPS      Y7, (R9)
+	VZEROUPPER
+	RET
+
 // func convKernelAVX512x4x96(k int, a *float32, off *int64, x *float32, c *float32, ldc int, bias *float32, act int, p0 float32, p1 float32)
 // Requires: AVX, AVX512DQ, AVX512F
 TEXT ·convKernelAVX512x4x96(SB), NOSPLIT, $0-72
@@ -3421,6 +3684,165 @@ convKernelAVX512x4x16_clip:
 	VZEROUPPER
 	RET
 
+// func convKernelAVX512x4x8y(k int, a *float32, off *int64, x *float32, c *float32, ldc int, bias *float32, act int, p0 float32, p1 float32)
+// Requires: AVX, AVX512F, AVX512VL
+TEXT ·convKernelAVX512x4x8y(SB), NOSPLIT, $0-72
+	MOVQ   k+0(FP), DX
+	MOVQ   a+8(FP), SI
+	MOVQ   off+16(FP), R8
+	MOVQ   x+24(FP), DI
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	MOVQ   DX, CX
+	SHRQ   $0x01, CX
+	JZ     convKernelAVX512x4x8y_tail
+
+convKernelAVX512x4x8y_loop:
+	MOVQ             (R8), AX
+	VMOVUPS          (DI)(AX*1), Y4
+	VFMADD231PS.BCST (SI), Y4, Y0
+	VFMADD231PS.BCST 4(SI), Y4, Y1
+	VFMADD231PS.BCST 8(SI), Y4, Y2
+	VFMADD231PS.BCST 12(SI), Y4, Y3
+	MOVQ             8(R8), R12
+	VMOVUPS          (DI)(R12*1), Y4
+	VFMADD231PS.BCST 16(SI), Y4, Y0
+	VFMADD231PS.BCST 20(SI), Y4, Y1
+	VFMADD231PS.BCST 24(SI), Y4, Y2
+	VFMADD231PS.BCST 28(SI), Y4, Y3
+	ADDQ             $0x10, R8
+	ADDQ             $0x00000020, SI
+	DECQ             CX
+	JNZ              convKernelAVX512x4x8y_loop
+
+convKernelAVX512x4x8y_tail:
+	TESTQ            $0x00000001, DX
+	JZ               convKernelAVX512x4x8y_store
+	MOVQ             (R8), AX
+	VMOVUPS          (DI)(AX*1), Y4
+	VFMADD231PS.BCST (SI), Y4, Y0
+	VFMADD231PS.BCST 4(SI), Y4, Y1
+	VFMADD231PS.BCST 8(SI), Y4, Y2
+	VFMADD231PS.BCST 12(SI), Y4, Y3
+
+convKernelAVX512x4x8y_store:
+	MOVQ         c+32(FP), R9
+	MOVQ         ldc+40(FP), R10
+	SHLQ         $0x02, R10
+	MOVQ         bias+48(FP), R11
+	MOVQ         act+56(FP), BX
+	CMPQ         BX, $0x01
+	JEQ          convKernelAVX512x4x8y_relu
+	CMPQ         BX, $0x02
+	JEQ          convKernelAVX512x4x8y_leaky
+	CMPQ         BX, $0x03
+	JEQ          convKernelAVX512x4x8y_clip
+	VBROADCASTSS (R11), Y4
+	VADDPS       Y4, Y0, Y0
+	VMOVUPS      Y0, (R9)
+	ADDQ         R10, R9
+	VBROADCASTSS 4(R11), Y4
+	VADDPS       Y4, Y1, Y1
+	VMOVUPS      Y1, (R9)
+	ADDQ         R10, R9
+	VBROADCASTSS 8(R11), Y4
+	VADDPS       Y4, Y2, Y2
+	VMOVUPS      Y2, (R9)
+	ADDQ         R10, R9
+	VBROADCASTSS 12(R11), Y4
+	VADDPS       Y4, Y3, Y3
+	VMOVUPS      Y3, (R9)
+	VZEROUPPER
+	RET
+
+convKernelAVX512x4x8y_relu:
+	VXORPS       Y5, Y5, Y5
+	VBROADCASTSS (R11), Y4
+	VADDPS       Y4, Y0, Y0
+	VMAXPS       Y0, Y5, Y0
+	VMOVUPS      Y0, (R9)
+	ADDQ         R10, R9
+	VBROADCASTSS 4(R11), Y4
+	VADDPS       Y4, Y1, Y1
+	VMAXPS       Y1, Y5, Y1
+	VMOVUPS      Y1, (R9)
+	ADDQ         R10, R9
+	VBROADCASTSS 8(R11), Y4
+	VADDPS       Y4, Y2, Y2
+	VMAXPS       Y2, Y5, Y2
+	VMOVUPS      Y2, (R9)
+	ADDQ         R10, R9
+	VBROADCASTSS 12(R11), Y4
+	VADDPS       Y4, Y3, Y3
+	VMAXPS       Y3, Y5, Y3
+	VMOVUPS      Y3, (R9)
+	VZEROUPPER
+	RET
+
+convKernelAVX512x4x8y_leaky:
+	VBROADCASTSS p0+64(FP), Y5
+	VXORPS       Y6, Y6, Y6
+	VBROADCASTSS (R11), Y4
+	VADDPS       Y4, Y0, Y0
+	VMULPS       Y5, Y0, Y4
+	VCMPPS       $0x01, Y6, Y0, K1
+	VBLENDMPS    Y4, Y0, K1, Y0
+	VMOVUPS      Y0, (R9)
+	ADDQ         R10, R9
+	VBROADCASTSS 4(R11), Y4
+	VADDPS       Y4, Y1, Y1
+	VMULPS       Y5, Y1, Y4
+	VCMPPS       $0x01, Y6, Y1, K1
+	VBLENDMPS    Y4, Y1, K1, Y1
+	VMOVUPS      Y1, (R9)
+	ADDQ         R10, R9
+	VBROADCASTSS 8(R11), Y4
+	VADDPS       Y4, Y2, Y2
+	VMULPS       Y5, Y2, Y4
+	VCMPPS       $0x01, Y6, Y2, K1
+	VBLENDMPS    Y4, Y2, K1, Y2
+	VMOVUPS      Y2, (R9)
+	ADDQ         R10, R9
+	VBROADCASTSS 12(R11), Y4
+	VADDPS       Y4, Y3, Y3
+	VMULPS       Y5, Y3, Y4
+	VCMPPS       $0x01, Y6, Y3, K1
+	VBLENDMPS    Y4, Y3, K1, Y3
+	VMOVUPS      Y3, (R9)
+	VZEROUPPER
+	RET
+
+convKernelAVX512x4x8y_clip:
+	VBROADCASTSS p0+64(FP), Y5
+	VBROADCASTSS p1+68(FP), Y6
+	VBROADCASTSS (R11), Y4
+	VADDPS       Y4, Y0, Y0
+	VMAXPS       Y0, Y5, Y0
+	VMINPS       Y0, Y6, Y0
+	VMOVUPS      Y0, (R9)
+	ADDQ         R10, R9
+	VBROADCASTSS 4(R11), Y4
+	VADDPS       Y4, Y1, Y1
+	VMAXPS       Y1, Y5, Y1
+	VMINPS       Y1, Y6, Y1
+	VMOVUPS      Y1, (R9)
+	ADDQ         R10, R9
+	VBROADCASTSS 8(R11), Y4
+	VADDPS       Y4, Y2, Y2
+	VMAXPS       Y2, Y5, Y2
+	VMINPS       Y2, Y6, Y2
+	VMOVUPS      Y2, (R9)
+	ADDQ         R10, R9
+	VBROADCASTSS 12(R11), Y4
+	VADDPS       Y4, Y3, Y3
+	VMAXPS       Y3, Y5, Y3
+	VMINPS       Y3, Y6, Y3
+	VMOVUPS      Y3, (R9)
+	VZEROUPPER
+	RET
+
 // func convKernelAVX512x2x128(k int, a *float32, off *int64, x *float32, c *float32, ldc int, bias *float32, act int, p0 float32, p1 float32)
 // Requires: AVX, AVX512DQ, AVX512F
 TEXT ·convKernelAVX512x2x128(SB), NOSPLIT, $0-72
@@ -5411,6 +5833,113 @@ convKernelAVX512x2x16_clip:
 	VZEROUPPER
 	RET
 
+// func convKernelAVX512x2x8y(k int, a *float32, off *int64, x *float32, c *float32, ldc int, bias *float32, act int, p0 float32, p1 float32)
+// Requires: AVX, AVX512F, AVX512VL
+TEXT ·convKernelAVX512x2x8y(SB), NOSPLIT, $0-72
+	MOVQ   k+0(FP), DX
+	MOVQ   a+8(FP), SI
+	MOVQ   off+16(FP), R8
+	MOVQ   x+24(FP), DI
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	MOVQ   DX, CX
+	SHRQ   $0x01, CX
+	JZ     convKernelAVX512x2x8y_tail
+
+convKernelAVX512x2x8y_loop:
+	MOVQ             (R8), AX
+	VMOVUPS          (DI)(AX*1), Y2
+	VFMADD231PS.BCST (SI), Y2, Y0
+	VFMADD231PS.BCST 4(SI), Y2, Y1
+	MOVQ             8(R8), R12
+	VMOVUPS          (DI)(R12*1), Y2
+	VFMADD231PS.BCST 8(SI), Y2, Y0
+	VFMADD231PS.BCST 12(SI), Y2, Y1
+	ADDQ             $0x10, R8
+	ADDQ             $0x00000010, SI
+	DECQ             CX
+	JNZ              convKernelAVX512x2x8y_loop
+
+convKernelAVX512x2x8y_tail:
+	TESTQ            $0x00000001, DX
+	JZ               convKernelAVX512x2x8y_store
+	MOVQ             (R8), AX
+	VMOVUPS          (DI)(AX*1), Y2
+	VFMADD231PS.BCST (SI), Y2, Y0
+	VFMADD231PS.BCST 4(SI), Y2, Y1
+
+convKernelAVX512x2x8y_store:
+	MOVQ         c+32(FP), R9
+	MOVQ         ldc+40(FP), R10
+	SHLQ         $0x02, R10
+	MOVQ         bias+48(FP), R11
+	MOVQ         act+56(FP), BX
+	CMPQ         BX, $0x01
+	JEQ          convKernelAVX512x2x8y_relu
+	CMPQ         BX, $0x02
+	JEQ          convKernelAVX512x2x8y_leaky
+	CMPQ         BX, $0x03
+	JEQ          convKernelAVX512x2x8y_clip
+	VBROADCASTSS (R11), Y2
+	VADDPS       Y2, Y0, Y0
+	VMOVUPS      Y0, (R9)
+	ADDQ         R10, R9
+	VBROADCASTSS 4(R11), Y2
+	VADDPS       Y2, Y1, Y1
+	VMOVUPS      Y1, (R9)
+	VZEROUPPER
+	RET
+
+convKernelAVX512x2x8y_relu:
+	VXORPS       Y3, Y3, Y3
+	VBROADCASTSS (R11), Y2
+	VADDPS       Y2, Y0, Y0
+	VMAXPS       Y0, Y3, Y0
+	VMOVUPS      Y0, (R9)
+	ADDQ         R10, R9
+	VBROADCASTSS 4(R11), Y2
+	VADDPS       Y2, Y1, Y1
+	VMAXPS       Y1, Y3, Y1
+	VMOVUPS      Y1, (R9)
+	VZEROUPPER
+	RET
+
+convKernelAVX512x2x8y_leaky:
+	VBROADCASTSS p0+64(FP), Y3
+	VXORPS       Y4, Y4, Y4
+	VBROADCASTSS (R11), Y2
+	VADDPS       Y2, Y0, Y0
+	VMULPS       Y3, Y0, Y2
+	VCMPPS       $0x01, Y4, Y0, K1
+	VBLENDMPS    Y2, Y0, K1, Y0
+	VMOVUPS      Y0, (R9)
+	ADDQ         R10, R9
+	VBROADCASTSS 4(R11), Y2
+	VADDPS       Y2, Y1, Y1
+	VMULPS       Y3, Y1, Y2
+	VCMPPS       $0x01, Y4, Y1, K1
+	VBLENDMPS    Y2, Y1, K1, Y1
+	VMOVUPS      Y1, (R9)
+	VZEROUPPER
+	RET
+
+convKernelAVX512x2x8y_clip:
+	VBROADCASTSS p0+64(FP), Y3
+	VBROADCASTSS p1+68(FP), Y4
+	VBROADCASTSS (R11), Y2
+	VADDPS       Y2, Y0, Y0
+	VMAXPS       Y0, Y3, Y0
+	VMINPS       Y0, Y4, Y0
+	VMOVUPS      Y0, (R9)
+	ADDQ         R10, R9
+	VBROADCASTSS 4(R11), Y2
+	VADDPS       Y2, Y1, Y1
+	VMAXPS       Y1, Y3, Y1
+	VMINPS       Y1, Y4, Y1
+	VMOVUPS      Y1, (R9)
+	VZEROUPPER
+	RET
+
 // func convKernelAVX512x1x128(k int, a *float32, off *int64, x *float32, c *float32, ldc int, bias *float32, act int, p0 float32, p1 float32)
 // Requires: AVX, AVX512DQ, AVX512F
 TEXT ·convKernelAVX512x1x128(SB), NOSPLIT, $0-72
@@ -6560,6 +7089,87 @@ convKernelAVX512x1x16_clip:
 	VMAXPS       Z0, Z2, Z0
 	VMINPS       Z0, Z3, Z0
 	VMOVUPS      Z0, (R9)
+	VZEROUPPER
+	RET
+
+// func convKernelAVX512x1x8y(k int, a *float32, off *int64, x *float32, c *float32, ldc int, bias *float32, act int, p0 float32, p1 float32)
+// Requires: AVX, AVX512F, AVX512VL, FMA3
+TEXT ·convKernelAVX512x1x8y(SB), NOSPLIT, $0-72
+	MOVQ   k+0(FP), DX
+	MOVQ   a+8(FP), SI
+	MOVQ   off+16(FP), R8
+	MOVQ   x+24(FP), DI
+	VXORPS Y0, Y0, Y0
+	MOVQ   DX, CX
+	SHRQ   $0x01, CX
+	JZ     convKernelAVX512x1x8y_tail
+
+convKernelAVX512x1x8y_loop:
+	MOVQ         (R8), AX
+	VBROADCASTSS (SI), Y1
+	VFMADD231PS  (DI)(AX*1), Y1, Y0
+	MOVQ         8(R8), R12
+	VBROADCASTSS 4(SI), Y1
+	VFMADD231PS  (DI)(R12*1), Y1, Y0
+	ADDQ         $0x10, R8
+	ADDQ         $0x00000008, SI
+	DECQ         CX
+	JNZ          convKernelAVX512x1x8y_loop
+
+convKernelAVX512x1x8y_tail:
+	TESTQ        $0x00000001, DX
+	JZ           convKernelAVX512x1x8y_store
+	MOVQ         (R8), AX
+	VBROADCASTSS (SI), Y1
+	VFMADD231PS  (DI)(AX*1), Y1, Y0
+
+convKernelAVX512x1x8y_store:
+	MOVQ         c+32(FP), R9
+	MOVQ         ldc+40(FP), R10
+	SHLQ         $0x02, R10
+	MOVQ         bias+48(FP), R11
+	MOVQ         act+56(FP), BX
+	CMPQ         BX, $0x01
+	JEQ          convKernelAVX512x1x8y_relu
+	CMPQ         BX, $0x02
+	JEQ          convKernelAVX512x1x8y_leaky
+	CMPQ         BX, $0x03
+	JEQ          convKernelAVX512x1x8y_clip
+	VBROADCASTSS (R11), Y1
+	VADDPS       Y1, Y0, Y0
+	VMOVUPS      Y0, (R9)
+	VZEROUPPER
+	RET
+
+convKernelAVX512x1x8y_relu:
+	VXORPS       Y2, Y2, Y2
+	VBROADCASTSS (R11), Y1
+	VADDPS       Y1, Y0, Y0
+	VMAXPS       Y0, Y2, Y0
+	VMOVUPS      Y0, (R9)
+	VZEROUPPER
+	RET
+
+convKernelAVX512x1x8y_leaky:
+	VBROADCASTSS p0+64(FP), Y2
+	VXORPS       Y3, Y3, Y3
+	VBROADCASTSS (R11), Y1
+	VADDPS       Y1, Y0, Y0
+	VMULPS       Y2, Y0, Y1
+	VCMPPS       $0x01, Y3, Y0, K1
+	VBLENDMPS    Y1, Y0, K1, Y0
+	VMOVUPS      Y0, (R9)
+	VZEROUPPER
+	RET
+
+convKernelAVX512x1x8y_clip:
+	VBROADCASTSS p0+64(FP), Y2
+	VBROADCASTSS p1+68(FP), Y3
+	VBROADCASTSS (R11), Y1
+	VADDPS       Y1, Y0, Y0
+	VMAXPS       Y0, Y2, Y0
+	VMINPS       Y0, Y3, Y0
+	VMOVUPS      Y0, (R9)
 	VZEROUPPER
 	RET
 

@@ -62,12 +62,15 @@ func main() {
 	// column tile of a product.
 	for _, s := range avx512Shapes {
 		for v := s.v; v >= 1; v-- {
-			kernel(s.mr, v, true)
+			kernel(s.mr, v, true, false)
 		}
+		// and half a vector (8 columns, in 256-bit registers), for a
+		// last tile of up to 8 columns.
+		kernel(s.mr, 1, true, true)
 	}
 	for _, s := range avx2Shapes {
 		for v := s.v; v >= 1; v-- {
-			kernel(s.mr, v, false)
+			kernel(s.mr, v, false, false)
 		}
 	}
 	maxPool2x2AVX512(false)
@@ -86,6 +89,11 @@ func zmm(i int) VecPhysical {
 		Z16, Z17, Z18, Z19, Z20, Z21, Z22, Z23, Z24, Z25, Z26, Z27, Z28, Z29, Z30, Z31}[i]
 }
 
+func ymm32(i int) VecPhysical {
+	return []VecPhysical{Y0, Y1, Y2, Y3, Y4, Y5, Y6, Y7, Y8, Y9, Y10, Y11, Y12, Y13, Y14, Y15,
+		Y16, Y17, Y18, Y19, Y20, Y21, Y22, Y23, Y24, Y25, Y26, Y27, Y28, Y29, Y30, Y31}[i]
+}
+
 func ymm(i int) VecPhysical {
 	return []VecPhysical{Y0, Y1, Y2, Y3, Y4, Y5, Y6, Y7, Y8, Y9, Y10, Y11, Y12, Y13, Y14, Y15}[i]
 }
@@ -102,13 +110,20 @@ func paramAddr(name string) Mem {
 // kernel emits the mr×(lanes·v) kernel of one ISA. Accumulators are the
 // low registers; X vectors (when mr > 1) sit above them; AVX2 broadcasts
 // A values into the register after those.
-func kernel(mr, v int, z bool) {
+func kernel(mr, v int, z, half bool) {
 	isa, lanes, nreg := "AVX2", 8, 16
 	vr := ymm
 	if z {
 		isa, lanes, nreg, vr = "AVX512", 16, 32, zmm
 	}
+	if half {
+		// AVX-512 (VL) on 256-bit registers: all 32 of them.
+		lanes, vr = 8, ymm32
+	}
 	name := fmt.Sprintf("convKernel%sx%dx%d", isa, mr, lanes*v)
+	if half {
+		name += "y"
+	}
 	TEXT(name, NOSPLIT, kernelSig)
 	Pragma("noescape")
 	Doc(fmt.Sprintf("%s is the %d×%d %s direct-convolution kernel; see convKernelGeneric.", name, mr, lanes*v, isa))
