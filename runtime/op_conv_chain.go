@@ -3,6 +3,7 @@ package runtime
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"unsafe"
@@ -61,19 +62,9 @@ func NewConvChain(slots []ConvChainSlot, links []ConvChainLink) (*ConvChain, err
 		return nil, errors.New("conv chain: no links")
 	}
 	c := &ConvChain{slots: slots, links: links, batch: links[0].Conv.Batch(), slotOff: make([]int, len(slots))}
-	off := chainHeader
 	for i, s := range slots {
-		c.slotOff[i] = -1
 		if s.Elems < 0 {
 			return nil, fmt.Errorf("conv chain: slot %d has %d elements", i, s.Elems)
-		}
-		if s.Buffer < 0 {
-			c.slotOff[i] = off
-			n := s.Elems
-			if s.Int64 {
-				n *= 2
-			}
-			off += roundUp16(n)
 		}
 	}
 	written := make([]bool, len(slots))
@@ -126,11 +117,70 @@ func NewConvChain(slots []ConvChainSlot, links []ConvChainLink) (*ConvChain, err
 				return nil, e
 			}
 		}
-		c.scratch = max(c.scratch, d.scratch)
+		if l.RawOut {
+			c.scratch = max(c.scratch, roundUp16(d.xpLen)) // C is the output slot
+		} else {
+			c.scratch = max(c.scratch, d.scratch)
+		}
 		c.flops += d.flops
 	}
-	c.wsPer = off + c.scratch
+	c.wsPer = chainHeader + c.placeSlots() + c.scratch
 	return c, nil
+}
+
+// placeSlots gives every workspace slot an offset after the header such
+// that slots live at the same time (from the link writing them to the
+// last link reading them) do not overlap, and returns the floats they
+// take. Largest first, each at the lowest offset that fits.
+func (c *ConvChain) placeSlots() int {
+	first, last := make([]int, len(c.slots)), make([]int, len(c.slots))
+	for i := range c.slots {
+		first[i], last[i], c.slotOff[i] = -1, -1, -1
+	}
+	for k, l := range c.links {
+		for _, s := range []int{l.Out, l.PoolOut, l.PoolIndices, l.X, l.Indices} {
+			if s >= 0 {
+				if first[s] < 0 {
+					first[s] = k
+				}
+				last[s] = k
+			}
+		}
+	}
+	size := func(i int) int {
+		n := c.slots[i].Elems
+		if c.slots[i].Int64 {
+			n *= 2
+		}
+		return roundUp16(n)
+	}
+	var order []int
+	for i, s := range c.slots {
+		if s.Buffer < 0 && first[i] >= 0 {
+			order = append(order, i)
+		}
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return size(b) - size(a) })
+	end := 0
+	var placed []int
+	for _, i := range order {
+		off := 0
+		for moved := true; moved; {
+			moved = false
+			for _, j := range placed {
+				if first[i] <= last[j] && first[j] <= last[i] && off < c.slotOff[j]+size(j) && c.slotOff[j] < off+size(i) {
+					off, moved = c.slotOff[j]+size(j), true
+				}
+			}
+		}
+		c.slotOff[i] = off
+		placed = append(placed, i)
+		end = max(end, off+size(i))
+	}
+	for _, i := range placed {
+		c.slotOff[i] += chainHeader
+	}
+	return end
 }
 
 // WorkspaceFloats returns the workspace one worker needs, in float32s:
