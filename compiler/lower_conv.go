@@ -25,12 +25,15 @@ import (
 //     output is computed from the convolution's output block while it is
 //     in cache: the full-size output gets no tensor.
 //
-// A run of such convolutions, each the only reader of the previous one's
-// output (through a folded Resize or MaxUnpool or not), becomes one step,
-// a runtime.ConvChain: every image goes through all of them before the
-// next image starts, so the tensors between them exist only one image at
-// a time in per-worker workspace (in the producing kernels' raw layout
-// when the consumer can read it), and stay in cache. Tensors that leave
+// For a batch of several images, a run of such convolutions, each the
+// only reader of the previous one's output (through a folded Resize or
+// MaxUnpool or not), becomes one step, a runtime.ConvChain: every image
+// goes through all of them before the next image starts, so the tensors
+// between them exist only one image at a time in per-worker workspace (in
+// the producing kernels' raw layout when the consumer can read it), and
+// stay in cache. (A single image gains nothing from that, and separate
+// steps let the arena reuse one workspace for every layer: every
+// convolution is then a chain of one link.) Tensors that leave
 // the chain (its outputs, MaxPool indices) are NCHW buffers. While a
 // chain is open its last output has no buffer; a reader that cannot join
 // the chain closes it first (flushChain), which gives that output an
@@ -263,7 +266,7 @@ func (l *lowerer) directConv(n *ir.Node, aw *asm.Window, transpose bool, src *de
 			link.PoolIndices = cb.slot(l, l.out(v))
 		}
 	}
-	if l.chainReader(flow) {
+	if p.Batch > 1 && l.chainReader(flow) { // see "For a batch" above
 		l.countNaive(flow) // a naive executor would store it
 		cb.last, cb.pooled, cb.raw = flow, pool != nil, false
 		if pool != nil {
