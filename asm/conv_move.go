@@ -121,20 +121,7 @@ func maxPool2x2Generic(n int, x []float32, ld int, dst []float32, idx []int64, b
 	}
 }
 
-// RepeatEach sets dst[i·f+k] = src[i] for k < f: one row of a
-// nearest-neighbour upsampling by f. len(dst) must be f·len(src).
-func RepeatEach(dst, src []float32, f int) error {
-	if f < 1 || len(dst) != f*len(src) {
-		return fmt.Errorf("asm: RepeatEach: %d elements for %d repeated %d times", len(dst), len(src), f)
-	}
-	if f == 2 {
-		return repeat2RowsWith(activeMove, Planes{Data: dst}, 0, Planes{Data: src}, 1, 1, len(src))
-	}
-	repeatEachGeneric(dst, src, f)
-	return nil
-}
-
-// repeatEachGeneric is RepeatEach's generic twin.
+// repeatEachGeneric sets dst[i·f+k] = src[i] for k < f.
 func repeatEachGeneric(dst, src []float32, f int) {
 	o := 0
 	for _, v := range src {

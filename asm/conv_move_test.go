@@ -202,7 +202,6 @@ func TestRowKernels(t *testing.T) {
 	}
 	bad := Planes{Data: make([]float32, 10), RowStride: 4}
 	for _, err := range []error{
-		RepeatEach(make([]float32, 3), make([]float32, 2), 2),
 		PadRows(bad, 1, bad, 1, 3, 4),
 		SplitRows(Planes{Data: make([]float32, 4), RowStride: 4}, Planes{Data: make([]float32, 4), RowStride: 4}, 0, 0, Planes{Data: make([]float32, 8), RowStride: 8}, 1, 1, 3, 1),
 		InterleaveRows(Planes{Data: make([]float32, 3), RowStride: 4}, bad, bad, 1, 1, 2, 2),
@@ -211,10 +210,6 @@ func TestRowKernels(t *testing.T) {
 		if err == nil {
 			t.Error("bad arguments: no error")
 		}
-	}
-	d := make([]float32, 6)
-	if err := RepeatEach(d, []float32{1, 2, 3}, 2); err != nil || d[3] != 2 || d[5] != 3 {
-		t.Errorf("RepeatEach = %v, %v", d, err)
 	}
 }
 
