@@ -20,7 +20,7 @@ const (
 	// integer scales), so the Resize needs no tensor of its own.
 	SourceUpsample
 	// SourceUnpool: the input planes are ONNX MaxUnpool of X with the
-	// int64 indices in buffer Indices (same shape as X), which address
+	// int64 indices of ConvChainLink.Indices (X's shape), which address
 	// the input planes' own spatial positions (as MaxPool made them from
 	// a tensor of the input planes' shape).
 	SourceUnpool
