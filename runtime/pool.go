@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"runtime"
 	"sync"
 	"sync/atomic"
 )
@@ -20,12 +21,19 @@ type Pool struct {
 	once    sync.Once
 }
 
+// A job is one Pool.For call's shared state; every Frame owns one and
+// reuses it. Parts are claimed dynamically (next), so a helper that starts
+// late takes less work, and one that starts after the caller finished
+// takes none and does not delay it: the caller waits only for helpers
+// that are inside the job (active), and a helper enters only while the job
+// is open.
 type job struct {
-	task    Task
-	frame   *Frame
-	parts   int64
-	next    atomic.Int64
-	helpers sync.WaitGroup
+	task   Task
+	frame  *Frame
+	parts  int64
+	next   atomic.Int64
+	active atomic.Int32
+	closed atomic.Bool
 }
 
 // NewPool returns a pool that uses up to threads goroutines (the caller's
@@ -54,12 +62,21 @@ func (p *Pool) worker() {
 	for {
 		select {
 		case j := <-p.jobs:
-			j.work()
-			j.helpers.Done()
+			j.help()
 		case <-p.stop:
 			return
 		}
 	}
+}
+
+// help joins the job if it is still open. The job's fields are read only
+// after the open check, which happens after the caller set them.
+func (j *job) help() {
+	j.active.Add(1)
+	if !j.closed.Load() {
+		j.work()
+	}
+	j.active.Add(-1)
 }
 
 func (j *job) work() {
@@ -87,18 +104,21 @@ func (p *Pool) For(f *Frame, n int, t Task) {
 	j := &f.job
 	j.task, j.frame, j.parts = t, f, int64(n)
 	j.next.Store(0)
-	// Offer the job to idle workers, at most one per extra part.
+	j.closed.Store(false)
+	// Offer the job to idle workers, at most one per extra part; busy
+	// workers are not waited for.
 	for k := 1; k < p.threads && k < n; k++ {
-		j.helpers.Add(1)
 		select {
 		case p.jobs <- j:
-		case <-p.stop:
-			j.helpers.Done()
 		default:
-			j.helpers.Done()
 		}
 	}
 	j.work()
-	j.helpers.Wait()
+	// All parts are claimed. Close the job so that late helpers leave it
+	// alone, then wait for the helpers still finishing a part.
+	j.closed.Store(true)
+	for j.active.Load() != 0 {
+		runtime.Gosched()
+	}
 	j.task, j.frame = nil, nil
 }

@@ -121,7 +121,7 @@ func compileModel(w io.Writer, path string, batch int, dims bench.Dims, dumpPass
 	if plan.NaiveBytes > 0 {
 		fmt.Fprintf(w, "  arena/naive %11.3f\n", float64(plan.ArenaBytes)/float64(plan.NaiveBytes))
 	}
-	fmt.Fprintf(w, "  workspace  %12d bytes  (Plan.Workspace: im2col/col2im scratch)\n", plan.Workspace)
+	fmt.Fprintf(w, "  workspace  %12d bytes  (Plan.Workspace: the largest scratch buffer of one step)\n", plan.Workspace)
 	fmt.Fprintf(w, "  weights    %12d bytes  (constants, outside the arena)\n", weights)
 	if showPlan {
 		printBuffers(w, plan)
