@@ -182,7 +182,7 @@ func defineDeepAE(fs *flag.FlagSet) func(ctx context.Context, stdout, stderr io.
 		}
 		var preCurves []curve
 		if a == nil {
-			st, err := pretrainStack(ctx, d.train, d.valid, pc, "", "", &train.SGD{LR: float32(*topLR), Momentum: float32(*preMom)}, th, rep)
+			st, err := pretrainStack(ctx, d.train, d.valid, pc, "", "", &train.SGD{LR: float32(*topLR), Momentum: float32(*preMom)}, 1, th, rep)
 			if err != nil {
 				return err
 			}

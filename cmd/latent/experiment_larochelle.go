@@ -69,6 +69,7 @@ type larochelleOpts struct {
 	cache      string
 	quiet      bool
 	tied       bool
+	initScale  float64
 	report     bool
 	commandFmt string
 }
@@ -101,6 +102,7 @@ func defineLarochelle(fs *flag.FlagSet) func(ctx context.Context, stdout, stderr
 	fs.StringVar(&o.cache, "cache", "", "directory for pre-trained stacks (default: a latent directory in the user cache)")
 	fs.BoolVar(&o.quiet, "quiet", false, "no per-epoch progress")
 	fs.BoolVar(&o.tied, "tied", false, "ae/dae: tie each greedy module's decoder to its encoder")
+	fs.Float64Var(&o.initScale, "pre-init-scale", 1, "ae/dae: multiply each greedy module's initial weights by this (1: the library's 4x Glorot)")
 	fs.BoolVar(&o.report, "report", false, "run nothing: print the table from every result in --results for this --data and --pretrain")
 	return func(ctx context.Context, stdout, stderr io.Writer) error {
 		var err error
@@ -220,6 +222,9 @@ func (o *larochelleOpts) command(depth int, preLR float64, noise string, ftLR fl
 		if o.tied && o.pretrain != "rbm" {
 			c += " --tied"
 		}
+		if o.initScale != 1 && o.pretrain != "rbm" {
+			c += fmt.Sprintf(" --pre-init-scale %g", o.initScale)
+		}
 	}
 	c += fmt.Sprintf(" --ft-opt %s --ft-lr %g", o.ftOpt, ftLR)
 	if o.ftOpt == "sgd" {
@@ -288,6 +293,9 @@ func (o *larochelleOpts) preDesc(lr float64, noise string) string {
 	}
 	if o.tied && o.pretrain != "rbm" {
 		s += " tied"
+	}
+	if o.initScale != 1 && o.pretrain != "rbm" {
+		s += fmt.Sprintf(" init x%g", o.initScale)
 	}
 	return s
 }
@@ -435,7 +443,7 @@ func larochelleStack(ctx context.Context, o *larochelleOpts, d *data, lr float64
 	rep := newReporter(log, o.quiet)
 	rep.tty = false
 	start := time.Now()
-	st, err := pretrainStack(ctx, d.train, d.valid, pc, "", "", nil, o.threads, rep)
+	st, err := pretrainStack(ctx, d.train, d.valid, pc, "", "", nil, o.initScale, o.threads, rep)
 	if err != nil {
 		return nil, 0, err
 	}

@@ -54,6 +54,7 @@ type trainFlags struct {
 	preEpochs               int
 	preOptimizer            string
 	monitor                 string
+	initScale               float64
 }
 
 func (f *trainFlags) register(fs *flag.FlagSet) {
@@ -87,6 +88,7 @@ func (f *trainFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.finetune, "finetune", "classifier", "stacked: classifier (softmax on top, supervised), deep-ae (unrolled, reconstruction) or none")
 	fs.IntVar(&f.preEpochs, "pre-epochs", 0, "stacked: pre-training epochs per level (0: same as --epochs)")
 	fs.StringVar(&f.preOptimizer, "pre-optimizer", "", "stacked: pre-training optimizer (default: sgd:0.05:0.5 for rbm, else --optimizer)")
+	fs.Float64Var(&f.initScale, "init-scale", 1, "multiply the initial weights of autoencoders, classifiers and stacked autoencoder modules by this (1: the library's Glorot initialisation)")
 	fs.StringVar(&f.monitor, "monitor", "", "validation quantity for early stopping and model choice: loss or error (classifiers' default: error)")
 }
 
@@ -171,8 +173,8 @@ func runTrain(ctx context.Context, kind string, f *trainFlags, stdout, stderr io
 	if !known {
 		return usagef("unknown kind %q (ae, dae, sparse, linear, pca, rbm, classifier or stacked)", kind)
 	}
-	if f.batch <= 0 || f.epochs <= 0 || f.patience < 0 || f.preEpochs < 0 {
-		return usagef("--batch and --epochs must be positive, --patience and --pre-epochs not negative")
+	if f.batch <= 0 || f.epochs <= 0 || f.patience < 0 || f.preEpochs < 0 || !(f.initScale > 0) {
+		return usagef("--batch, --epochs and --init-scale must be positive, --patience and --pre-epochs not negative")
 	}
 	r := &trainRun{f: f, kind: kind, threads: threadCount(f.threads), rep: newReporter(stderr, f.quiet), stdout: stdout,
 		metrics: map[string]float64{}, extra: map[string]any{}}
@@ -337,6 +339,7 @@ func (r *trainRun) autoencoder(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	scaleWeights(a.Net.Layers, r.f.initScale)
 	r.rep.printf("%s autoencoder %s, %s/%s, loss %v, noise %s, %s, batch %d, %d threads\n", r.kind, sizesString(r.sizes, true),
 		ac.Hidden, ac.Output, ac.Loss, noiseString(ac.Noise), optimizerString(r.cfg.Optimizer), r.f.batch, r.threads)
 	r.rep.stage(r.kind)
@@ -599,6 +602,7 @@ func (r *trainRun) classifier(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	scaleWeights(c.Net.Layers, r.f.initScale)
 	r.rep.printf("classifier %s, %s hidden units, %s, batch %d, %d threads\n", sizesString(sizes, false), act, optimizerString(r.cfg.Optimizer), r.f.batch, r.threads)
 	return r.fitClassifier(ctx, c, "train")
 }
@@ -696,9 +700,11 @@ func levelCheckpoint(base string, l int) string { return fmt.Sprintf("%s.level%d
 // run resumed from the levels already done. ckpt and resume name
 // checkpoint bases as --checkpoint and --resume give them; either may be
 // empty. topOpt, when not nil, trains the top level instead of
-// pc.Train.Optimizer (a linear code wants a smaller learning rate). rep,
-// when not nil, shows each level's progress.
-func pretrainStack(ctx context.Context, trainSet, validSet *dataset.Set, pc train.PretrainConfig, ckpt, resume string, topOpt train.Optimizer, threads int, rep *reporter) (*train.Stack, error) {
+// pc.Train.Optimizer (a linear code wants a smaller learning rate).
+// initScale, when neither 0 nor 1, scales autoencoder modules' initial
+// weights (see pretrainLevelScaled). rep, when not nil, shows each level's
+// progress.
+func pretrainStack(ctx context.Context, trainSet, validSet *dataset.Set, pc train.PretrainConfig, ckpt, resume string, topOpt train.Optimizer, initScale float64, threads int, rep *reporter) (*train.Stack, error) {
 	L := len(pc.Sizes) - 1
 	st := &train.Stack{}
 	d, dv := trainSet, validSet
@@ -724,7 +730,13 @@ func pretrainStack(ctx context.Context, trainSet, validSet *dataset.Set, pc trai
 			rep.stage(fmt.Sprintf("level %d/%d %v", l, L, pc.Module))
 			c.Progress = func(_ int, p train.Progress) { rep.progress(p) }
 		}
-		s, err := train.Pretrain(ctx, d, dv, c)
+		var s *train.Stack
+		var err error
+		if initScale != 0 && initScale != 1 && pc.Module != train.ModuleRBM {
+			s, err = pretrainLevelScaled(ctx, d, dv, c, float32(initScale))
+		} else {
+			s, err = train.Pretrain(ctx, d, dv, c)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("level %d: %w", l, err)
 		}
@@ -746,6 +758,73 @@ func pretrainStack(ctx context.Context, trainSet, validSet *dataset.Set, pc trai
 		}
 	}
 	return st, nil
+}
+
+// pretrainLevelScaled trains the one-level autoencoder module that
+// train.Pretrain would build for c (same architecture, loss and seed),
+// with its initial weights multiplied by scale first, and returns it as
+// Pretrain returns a level. The library initialises sigmoid layers with
+// 4x Glorot-uniform weights; in an overcomplete autoencoder that random
+// start already reconstructs well, so a few epochs barely move the filters
+// away from noise, and a smaller start learns visible strokes instead.
+func pretrainLevelScaled(ctx context.Context, d, dv *dataset.Set, c train.PretrainConfig, scale float32) (*train.Stack, error) {
+	ac := train.AutoencoderConfig{Sizes: c.Sizes, Hidden: c.Hidden, CodeLinear: c.LinearCode, Tied: c.Tied, Sparsity: c.Sparsity, Seed: c.Seed + 1}
+	if c.RealInput {
+		ac.Output, ac.Loss = train.Linear, train.SquaredError
+	} else {
+		ac.Output, ac.Loss = train.Sigmoid, train.CrossEntropy
+	}
+	if c.Module == train.ModuleDenoising {
+		if c.Noise.Kind == train.NoNoise {
+			return nil, fmt.Errorf("denoising pre-training needs a noise kind")
+		}
+		ac.Noise = c.Noise
+	}
+	a, err := train.NewAutoencoder(ac)
+	if err != nil {
+		return nil, err
+	}
+	scaleWeights(a.Net.Layers, float64(scale))
+	tc := c.Train
+	switch o := tc.Optimizer.(type) {
+	case *train.SGD:
+		tc.Optimizer = &train.SGD{LR: o.LR, Momentum: o.Momentum, WeightDecay: o.WeightDecay}
+	case *train.Adam:
+		tc.Optimizer = &train.Adam{LR: o.LR, Beta1: o.Beta1, Beta2: o.Beta2, Eps: o.Eps, WeightDecay: o.WeightDecay}
+	}
+	if tc.Checkpoint != "" {
+		tc.Checkpoint += ".l1"
+	}
+	if tc.ResumeFrom != "" {
+		tc.ResumeFrom += ".l1"
+	}
+	if c.Progress != nil {
+		tc.Progress = func(p train.Progress) { c.Progress(1, p) }
+	}
+	h, err := a.Fit(ctx, d, dv, tc)
+	if err != nil {
+		return nil, err
+	}
+	// Unrolling copies the layers and materialises a tied decoder.
+	u, err := (&train.Stack{Layers: a.Net.Layers[:1], Decoders: a.Net.Layers[1:]}).DeepAutoencoder()
+	if err != nil {
+		return nil, err
+	}
+	return &train.Stack{Layers: u.Net.Layers[:1], Decoders: u.Net.Layers[1:], Histories: []*train.History{h}}, nil
+}
+
+// scaleWeights multiplies the initial weights of the untied layers by s.
+func scaleWeights(layers []*train.Dense, s float64) {
+	if s == 1 {
+		return
+	}
+	for _, l := range layers {
+		if l.W != nil {
+			for i := range l.W.Data {
+				l.W.Data[i] *= float32(s)
+			}
+		}
+	}
 }
 
 // mapThrough returns the set h(x) of the layer's outputs for the examples
@@ -777,7 +856,7 @@ func (r *trainRun) stacked(ctx context.Context) error {
 	}
 	r.rep.printf("stacked %s: greedy pre-training with %v modules (%s, %d epochs per level), then fine-tuning as %s\n",
 		sizesString(r.sizes, false), pc.Module, optimizerString(pc.Train.Optimizer), pc.Train.Epochs, f.finetune)
-	st, err := pretrainStack(ctx, r.d.train, r.d.valid, pc, f.checkpoint, f.resume, nil, r.threads, r.rep)
+	st, err := pretrainStack(ctx, r.d.train, r.d.valid, pc, f.checkpoint, f.resume, nil, f.initScale, r.threads, r.rep)
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"image/png"
@@ -10,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -305,5 +307,51 @@ func TestTrainMNISTPictures(t *testing.T) {
 		if tc.w != 0 && b.Dx() != tc.w || b.Dy() != tc.h {
 			t.Errorf("%s is %dx%d, want %dx%d", tc.name, b.Dx(), b.Dy(), tc.w, tc.h)
 		}
+	}
+}
+
+// TestPretrainLevelScaled checks that the scaled-initialisation level
+// trainer builds the same module as train.Pretrain: with scale 1 both
+// give bit-identical layers.
+func TestPretrainLevelScaled(t *testing.T) {
+	src := rand.New(rand.NewPCG(3, 4))
+	x := make([]float32, 200*12)
+	for i := range x {
+		x[i] = src.Float32()
+	}
+	set, err := dataset.New(x, nil, 200, 12)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		pc   train.PretrainConfig
+	}{
+		{"ae", train.PretrainConfig{Module: train.ModuleAutoencoder}},
+		{"dae tied", train.PretrainConfig{Module: train.ModuleDenoising, Tied: true, Noise: train.Noise{Kind: train.MaskNoise, Level: 0.3}}},
+		{"real linear code", train.PretrainConfig{Module: train.ModuleAutoencoder, RealInput: true, LinearCode: true}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			pc := tc.pc
+			pc.Sizes, pc.Hidden, pc.Seed = []int{12, 7}, train.Sigmoid, 5
+			pc.Train = train.Config{Epochs: 3, BatchSize: 16, Optimizer: &train.SGD{LR: 0.05, Momentum: 0.5}, Seed: 9}
+			want, err := train.Pretrain(context.Background(), set, nil, pc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := pretrainLevelScaled(context.Background(), set, nil, pc, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, pair := range [][2]*train.Dense{{want.Layers[0], got.Layers[0]}, {want.Decoders[0], got.Decoders[0]}} {
+				w, g := pair[0], pair[1]
+				if w.Act != g.Act || !slices.Equal(w.Weight().Data, g.Weight().Data) || !slices.Equal(w.B.Data, g.B.Data) {
+					t.Errorf("layer %dx%d %v differs from Pretrain's", g.Out, g.In, g.Act)
+				}
+			}
+			if len(got.Histories) != 1 || len(got.Histories[0].Epochs) != 3 {
+				t.Errorf("history %+v", got.Histories)
+			}
+		})
 	}
 }

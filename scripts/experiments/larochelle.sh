@@ -40,24 +40,34 @@ row() { # data pretrain [extra flags]
 	nice -n 10 "$LATENT" experiment larochelle --data "$data" --pretrain "$pre" "${common[@]}" "$@"
 }
 
-# The pre-training grids: the first value of each list is the small grid.
-# Greedy modules are trained with SGD (momentum 0.5); autoencoder modules
-# have tied weights. (An earlier try with Adam, lr 0.001, untied, gave
-# worse validation errors for denoising modules; its runs stay in
-# $RESULTS and compete in the table.)
-AE_LR=0.1,0.02
-DAE_NOISE=mask:0.25,mask:0.1
-RBM_LR=0.02,0.1
-if [ "${GRID:-full}" = small ]; then
-	AE_LR=${AE_LR%%,*} DAE_NOISE=${DAE_NOISE%%,*} RBM_LR=${RBM_LR%%,*}
-fi
-
+# The pre-training grids. Greedy modules are trained with SGD (momentum
+# 0.5), autoencoder modules with tied weights. Each group runs the small
+# grid (GRID=small) and then, unless GRID=small, the rest of the full
+# grid:
+#   rbm: learning rate 0.02 | 0.1
+#   ae:  initial weights x0.1, lr 0.1 | the library's initial weights
+#        (4x Glorot uniform), lr 0.1 and 0.02
+#   dae: masking noise 0.25, initial weights x0.1 | 4x Glorot, masking
+#        noise 0.25 and 0.1
+# (A first try with Adam, lr 0.001, untied modules, gave worse validation
+# errors for denoising modules; its runs stay in $RESULTS and compete in
+# the table.)
 group() { # data pretrain
+	local sgd=(--pre-opt sgd --pre-momentum 0.5)
 	case $2 in
 	none) row "$1" none ;;
-	ae) row "$1" ae --pre-opt sgd --pre-lr "$AE_LR" --pre-momentum 0.5 --tied ;;
-	dae) row "$1" dae --pre-opt sgd --pre-lr 0.1 --pre-momentum 0.5 --tied --noise "$DAE_NOISE" ;;
-	rbm) row "$1" rbm --pre-opt sgd --pre-lr "$RBM_LR" --pre-momentum 0.5 ;;
+	ae)
+		row "$1" ae "${sgd[@]}" --tied --pre-lr 0.1 --pre-init-scale 0.1
+		[ "${GRID:-full}" = small ] || row "$1" ae "${sgd[@]}" --tied --pre-lr 0.1,0.02
+		;;
+	dae)
+		row "$1" dae "${sgd[@]}" --tied --pre-lr 0.1 --noise mask:0.25 --pre-init-scale 0.1
+		[ "${GRID:-full}" = small ] || row "$1" dae "${sgd[@]}" --tied --pre-lr 0.1 --noise mask:0.25,mask:0.1
+		;;
+	rbm)
+		row "$1" rbm "${sgd[@]}" --pre-lr 0.02
+		[ "${GRID:-full}" = small ] || row "$1" rbm "${sgd[@]}" --pre-lr 0.1
+		;;
 	*) echo "unknown pre-training $2" >&2; exit 2 ;;
 	esac
 }
