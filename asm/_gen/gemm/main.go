@@ -226,33 +226,52 @@ func kernelAVX512(mr, v int) {
 			VXORPS(acc(i, j), acc(i, j), acc(i, j))
 		}
 	}
-	a := setupARows(mr)
-	kLoop(name, a, func(u int) {
-		for j := 0; j < v; j++ {
-			VMOVUPS_Z(Mem{Base: rB, Disp: 64 * j}, kmask[j], bv(j))
+	// Full-width tiles load B and access C without masks: on Zen 5 a
+	// masked load that misses the cache streams at half the bandwidth of
+	// a plain one (measured from L3 and memory), and the first tile of a
+	// B panel streams it from there. Narrow tiles take a second, masked
+	// loop.
+	CMPQ(rNR, U8(16*v))
+	JNE(LabelRef(name + "_partial"))
+	for _, full := range []bool{true, false} {
+		sub := name + "_f"
+		if !full {
+			Label(name + "_partial")
+			sub = name + "_p"
 		}
-		// Each A value is broadcast once into a rotating temporary and
-		// used by all v FMAs of its row: one load per row, not v.
-		for i := 0; i < mr; i++ {
-			t := zmm(mr*v + i%ntmp)
-			VBROADCASTSS(a.at(i, 4*u), t)
+		a := setupARows(mr)
+		kLoop(sub, a, func(u int) {
 			for j := 0; j < v; j++ {
-				VFMADD231PS(bv(j), t, acc(i, j))
+				src := Mem{Base: rB, Disp: 64 * j}
+				if full {
+					VMOVUPS(src, bv(j))
+				} else {
+					VMOVUPS_Z(src, kmask[j], bv(j))
+				}
 			}
-		}
-	})
-	alpha, beta := bv(0), bv(1)
-	broadcastParam("alpha", alpha)
-	betaIsZero(name + "_z")
-	broadcastParam("beta", beta)
-	storeRows512(name+"_b", mr, v, acc, alpha, beta)
-	Label(name + "_z")
-	storeRows512(name+"_z", mr, v, acc, alpha, nil)
+			// Each A value is broadcast once into a rotating temporary and
+			// used by all v FMAs of its row: one load per row, not v.
+			for i := 0; i < mr; i++ {
+				t := zmm(mr*v + i%ntmp)
+				VBROADCASTSS(a.at(i, 4*u), t)
+				for j := 0; j < v; j++ {
+					VFMADD231PS(bv(j), t, acc(i, j))
+				}
+			}
+		})
+		alpha, beta := bv(0), bv(1)
+		broadcastParam("alpha", alpha)
+		betaIsZero(sub + "_z")
+		broadcastParam("beta", beta)
+		storeRows512(sub+"_b", mr, v, acc, alpha, beta, full)
+		Label(sub + "_z")
+		storeRows512(sub+"_z", mr, v, acc, alpha, nil, full)
+	}
 }
 
-// storeRows512 stores rows 0..mr-1 of alpha·acc (+ beta·C) under the
-// column masks, then returns.
-func storeRows512(name string, mr, v int, acc func(i, j int) VecPhysical, alpha, beta VecPhysical) {
+// storeRows512 stores rows 0..mr-1 of alpha·acc (+ beta·C), under the
+// column masks unless full, then returns.
+func storeRows512(name string, mr, v int, acc func(i, j int) VecPhysical, alpha, beta VecPhysical, full bool) {
 	for i := 0; i < mr; i++ {
 		if i > 0 {
 			CMPQ(rMR, U8(i))
@@ -261,10 +280,17 @@ func storeRows512(name string, mr, v int, acc func(i, j int) VecPhysical, alpha,
 		for j := 0; j < v; j++ {
 			dst := Mem{Base: rC, Disp: 64 * j}
 			VMULPS(alpha, acc(i, j), acc(i, j))
-			if beta != nil {
+			switch {
+			case full && beta != nil:
+				VFMADD231PS(dst, beta, acc(i, j))
+			case beta != nil:
 				VFMADD231PS(dst, beta, kmask[j], acc(i, j))
 			}
-			VMOVUPS(acc(i, j), kmask[j], dst)
+			if full {
+				VMOVUPS(acc(i, j), dst)
+			} else {
+				VMOVUPS(acc(i, j), kmask[j], dst)
+			}
 		}
 		ADDQ(rLdc, rC)
 	}
@@ -434,58 +460,87 @@ func loadGemvArgs() {
 }
 
 // gemvAVX512 emits the single-row kernel for up to 64 columns: x[p] is
-// broadcast and multiplied into up to four masked column vectors of row p
-// of B, with two accumulator sets (even and odd p) to hide FMA latency.
-// The loop touches only as many vectors as nr needs.
+// broadcast and multiplied into up to four column vectors of row p of B.
+// Four rows per loop iteration go to four accumulator sets, to hide FMA
+// latency. Panels of exactly 16, 32, 48 or 64 columns (every packed
+// layout) are read with plain FMAs from memory: on Zen 5 a masked load
+// that misses the cache streams at half the bandwidth of a plain one
+// (measured from L3 and memory), and GEMV streams B from there. Other
+// widths load B under column masks. The loops touch only as many
+// vectors as nr needs.
 func gemvAVX512() {
 	name := "gemvKernelAVX512"
 	TEXT(name, NOSPLIT, gemvSig)
 	Pragma("noescape")
 	Doc(name + " is the AVX-512 single-row kernel for up to 64 columns; see gemvKernelGeneric.")
+	const rows = 4 // rows of B per iteration = accumulator sets
+	acc := func(u, j int) VecPhysical { return zmm(4*u + j) }
 	loadGemvArgs()
 	columnMasks(4)
-	for i := 0; i < 8; i++ {
+	for i := 0; i < 4*rows; i++ {
 		VXORPS(zmm(i), zmm(i), zmm(i))
 	}
+	for v := 1; v <= 4; v++ {
+		CMPQ(rNR, U8(16*v))
+		JE(LabelRef(fmt.Sprintf("%s_f%d", name, v)))
+	}
 	CMPQ(rNR, U8(16))
-	JLE(LabelRef(name + "_v1"))
+	JLE(LabelRef(name + "_m1"))
 	CMPQ(rNR, U8(32))
-	JLE(LabelRef(name + "_v2"))
-	JMP(LabelRef(name + "_v4"))
-	for _, v := range []int{1, 2, 4} {
-		lbl := fmt.Sprintf("%s_v%d", name, v)
+	JLE(LabelRef(name + "_m2"))
+	JMP(LabelRef(name + "_m4"))
+	// step emits row u of an iteration (row 0 of the tail loop when tail).
+	step := func(v, u int, full bool) {
+		xb := zmm(16 + u)
+		VBROADCASTSS(Mem{Base: rA, Disp: 4 * u}, xb)
+		for j := 0; j < v; j++ {
+			src := Mem{Base: rB, Disp: 64 * j}
+			if full {
+				VFMADD231PS(src, xb, acc(u, j))
+				continue
+			}
+			t := zmm(20 + j)
+			VMOVUPS_Z(src, kmask[j], t)
+			VFMADD231PS(t, xb, acc(u, j))
+		}
+		ADDQ(rLdb, rB)
+	}
+	for _, c := range []struct {
+		v    int
+		full bool
+	}{{1, true}, {2, true}, {3, true}, {4, true}, {1, false}, {2, false}, {4, false}} {
+		lbl := fmt.Sprintf("%s_f%d", name, c.v)
+		if !c.full {
+			lbl = fmt.Sprintf("%s_m%d", name, c.v)
+		}
 		Label(lbl)
 		MOVQ(rK, rCnt)
-		SHRQ(U8(1), rCnt)
+		SHRQ(U8(2), rCnt)
 		JZ(LabelRef(lbl + "_tail"))
 		Label(lbl + "_loop")
-		for u := 0; u < 2; u++ {
-			xb := zmm(8 + u)
-			VBROADCASTSS(Mem{Base: rA, Disp: 4 * u}, xb)
-			for j := 0; j < v; j++ {
-				VMOVUPS_Z(Mem{Base: rB, Disp: 64 * j}, kmask[j], zmm(16+4*u+j))
-				VFMADD231PS(zmm(16+4*u+j), xb, zmm(4*u+j))
-			}
-			ADDQ(rLdb, rB)
+		for u := 0; u < rows; u++ {
+			step(c.v, u, c.full)
 		}
-		ADDQ(U8(8), rA)
+		ADDQ(U8(4*rows), rA)
 		DECQ(rCnt)
 		JNZ(LabelRef(lbl + "_loop"))
 		Label(lbl + "_tail")
-		TESTQ(U32(1), rK)
+		ANDQ(U8(rows-1), rK)
 		JZ(LabelRef(name + "_store"))
-		VBROADCASTSS(Mem{Base: rA}, zmm(8))
-		for j := 0; j < v; j++ {
-			VMOVUPS_Z(Mem{Base: rB, Disp: 64 * j}, kmask[j], zmm(16+j))
-			VFMADD231PS(zmm(16+j), zmm(8), zmm(j))
-		}
+		Label(lbl + "_tailloop")
+		step(c.v, 0, c.full)
+		ADDQ(U8(4), rA)
+		DECQ(rK)
+		JNZ(LabelRef(lbl + "_tailloop"))
 		JMP(LabelRef(name + "_store"))
 	}
 	Label(name + "_store")
 	for j := 0; j < 4; j++ {
-		VADDPS(zmm(4+j), zmm(j), zmm(j))
+		VADDPS(acc(1, j), acc(0, j), acc(0, j))
+		VADDPS(acc(3, j), acc(2, j), acc(2, j))
+		VADDPS(acc(2, j), acc(0, j), acc(0, j))
 	}
-	alpha, beta := zmm(8), zmm(9)
+	alpha, beta := zmm(16), zmm(17)
 	broadcastParam("alpha", alpha)
 	betaIsZero(name + "_z")
 	broadcastParam("beta", beta)
