@@ -54,6 +54,7 @@ type gemmJob struct {
 	threads int
 	direct  bool // blocked: micro-kernels read B in place (no packing)
 	directA bool // blocked: micro-kernels read A in place (no packing)
+	stream  bool // blocked: B pre-packed and A read in place: see unitStream
 
 	// The blocked path computes C in column blocks [jc0, jc1) of B; the
 	// panels of a block are packed whole (all k rows) into bfull, unless
@@ -249,6 +250,7 @@ func (j *gemmJob) plan(maxT, minFlops int) {
 	}
 	j.direct = j.pb == nil && !j.transB && directRows >= 0 && (m <= directRows || k*n <= gemmDirectB)
 	j.directA = !kt.packedA && !kt.packA && !j.transA
+	j.stream = j.pb != nil && j.directA
 
 	// Column blocks: all of n when its packed B fits the budget.
 	ncb := n
@@ -285,7 +287,11 @@ func (j *gemmJob) plan(maxT, minFlops int) {
 		if !j.directA {
 			w.abuf = gemmGrow(w.abuf, mc*kc)
 		}
-		w.atile = gemmGrow(w.atile, MR*kc)
+		if j.stream {
+			w.atile = gemmGrow(w.atile, MR*k)
+		} else {
+			w.atile = gemmGrow(w.atile, MR*kc)
+		}
 		w.tile = gemmGrow(w.tile, MR*NR)
 		switch {
 		case j.direct:
@@ -510,6 +516,10 @@ func (j *gemmJob) workBlocked(t int) {
 // Packed panels of the block are in bblock (panel q at q*NR*k), unless B
 // is pre-packed or read in place.
 func (j *gemmJob) unit(t, r0, r1, jc0, q0, q1 int, bblock []float32) {
+	if j.stream {
+		j.unitStream(t, r0, r1, q0, q1)
+		return
+	}
 	kt := j.kt
 	MR, NR := kt.mr, kt.nr
 	n, k := j.n, j.k
@@ -582,6 +592,69 @@ func (j *gemmJob) unit(t, r0, r1, jc0, q0, q1 int, bblock []float32) {
 				for i := ic; i < ic+mcb; i++ {
 					j.epilogueRow(i, c0, c1)
 				}
+			}
+		}
+	}
+}
+
+// gemmStreamEpilogue is the least number of columns of C that unitStream
+// computes before it applies the epilogue to them.
+const gemmStreamEpilogue = 256
+
+// unitStream is unit for a pre-packed B and A read in place: the loops
+// run panel by panel, and within a panel over all of k, so that every
+// call reads the packed B once, front to back, in one linear pass (the
+// weights of a compiled model, which come from L3 or memory), while the
+// rows of A stay in L2 and a panel's column of C in L1. Rows are taken in
+// blocks whose whole k columns of A fit in half of L2.
+func (j *gemmJob) unitStream(t, r0, r1, q0, q1 int) {
+	kt := j.kt
+	MR, NR := kt.mr, kt.nr
+	n, k := j.n, j.k
+	w := &j.ws[t]
+	rows := max(1, Caches().L2/2/(4*k)/MR) * MR
+	for ic := r0; ic < r1; ic += rows {
+		mcb := min(rows, r1-ic)
+		full := mcb / MR * MR
+		if full < mcb {
+			// The kernel reads MR rows: copy the last, partial tile (all
+			// of k) so that none is read past A's end.
+			packARows(false, j.a, j.lda, ic+full, mcb-full, 0, k, MR, w.atile, nil)
+		}
+		epq := q0 // the first panel whose epilogue is pending
+		for q := q0; q < q1; q++ {
+			c0 := q * NR
+			nrr := min(NR, n-c0)
+			panel := j.pb.data[c0*k : (c0+NR)*k]
+			for pc := 0; pc < k; pc += kt.kc {
+				kcb := min(kt.kc, k-pc)
+				beta := float32(1)
+				if pc == 0 {
+					beta = j.beta
+				}
+				bp := &panel[pc*NR]
+				for ir := 0; ir < mcb; ir += MR {
+					mrr := min(MR, mcb-ir)
+					ap, lda := &w.atile[pc], k
+					if ir < full {
+						ap, lda = &j.a[(ic+ir)*j.lda+pc], j.lda
+					}
+					ci := (ic+ir)*j.ldc + c0
+					if nrr == NR || kt.partialN {
+						kt.kern(kcb, ap, lda, bp, NR, &j.c[ci], j.ldc, j.alpha, beta, mrr, nrr)
+					} else {
+						kt.kern(kcb, ap, lda, bp, NR, &w.tile[0], NR, j.alpha, 0, mrr, NR)
+						mergeTile(w.tile, NR, j.c[ci:], j.ldc, beta, mrr, nrr)
+					}
+				}
+			}
+			if j.epOn && ((q+1-epq)*NR >= gemmStreamEpilogue || q+1 == q1) {
+				// These columns were just written and are still in cache.
+				c0, c1 := epq*NR, min(n, (q+1)*NR)
+				for i := ic; i < ic+mcb; i++ {
+					j.epilogueRow(i, c0, c1)
+				}
+				epq = q + 1
 			}
 		}
 	}
