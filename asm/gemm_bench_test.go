@@ -263,3 +263,76 @@ func BenchmarkGemmPack(b *testing.B) {
 		}
 	}
 }
+
+// gemmModelLayers are the layer widths of the deep autoencoder of issue 4
+// (784-1000-500-250-30-250-500-1000-784, 11.35 MB of float32 weights).
+var gemmModelLayers = []int{784, 1000, 500, 250, 30, 250, 500, 1000, 784}
+
+// BenchmarkSgemmModel measures what a compiled dense autoencoder does
+// with its weights: the layers of the deep autoencoder run one after
+// another at batch M, each a product with a pre-packed B, a column bias
+// and a sigmoid, so every layer streams its weights from L3 or memory
+// (as in a model) rather than from a cache warmed by the previous call
+// with the same B. deep_ae_x4 cycles through four copies of the weights
+// (45 MB, more than L3), so they come from memory. Names are
+// BenchmarkSgemmModel/<tier>/t<threads>/<model>/b<M>; GFLOP/s counts the
+// whole pass (at M = 1 the weights are read at 2·GFLOP/s GB/s).
+func BenchmarkSgemmModel(b *testing.B) {
+	for _, tier := range Tiers()[1:] {
+		for _, threads := range []int{1, 2} {
+			g, err := NewGemm(tier, threads)
+			if err != nil {
+				b.Fatal(err)
+			}
+			for _, copies := range []int{1, 4} {
+				for _, m := range []int{1, 64} {
+					name := "deep_ae"
+					if copies > 1 {
+						name += fmt.Sprintf("_x%d", copies)
+					}
+					b.Run(fmt.Sprintf("%s/t%d/%s/b%d", tier, threads, name, m), func(b *testing.B) {
+						benchModel(b, g, m, copies)
+					})
+				}
+			}
+		}
+	}
+}
+
+func benchModel(b *testing.B, g *Gemm, m, copies int) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	L := gemmModelLayers
+	acts := make([][]float32, len(L))
+	for i, w := range L {
+		acts[i] = make([]float32, m*w)
+	}
+	for i := range acts[0] {
+		acts[0][i] = rng.Float32()
+	}
+	pbs := make([][]*PackedB, copies)
+	bias := make([][]float32, len(L)-1)
+	var flops float64
+	for l := 0; l+1 < len(L); l++ {
+		k, n := L[l], L[l+1]
+		flops += 2 * float64(m*k*n)
+		bias[l] = make([]float32, n)
+		w := make([]float32, k*n)
+		for c := range pbs {
+			for i := range w {
+				w[i] = rng.Float32()*0.1 - 0.05
+			}
+			pb, err := g.PackB(false, k, n, w, n)
+			if err != nil {
+				b.Fatal(err)
+			}
+			pbs[c] = append(pbs[c], pb)
+		}
+	}
+	next := 0
+	benchGflops(b, flops, g.Threads() == 1, func() {
+		for l, pb := range pbs[next] {
+			g.SgemmPacked(false, m, 1, acts[l], pb.K(), pb, 0, acts[l+1], pb.N(), Epilogue{ColBias: bias[l], Act: ActSigmoid})
+		}
+		next = (next + 1) % copies
+	})
+}

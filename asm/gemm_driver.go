@@ -613,6 +613,9 @@ func (j *gemmJob) unitStream(t, r0, r1, q0, q1 int) {
 	n, k := j.n, j.k
 	w := &j.ws[t]
 	rows := max(1, Caches().L2/2/(4*k)/MR) * MR
+	if kt.streamRows > 0 {
+		rows = kt.streamRows
+	}
 	for ic := r0; ic < r1; ic += rows {
 		mcb := min(rows, r1-ic)
 		full := mcb / MR * MR

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"gonum.org/v1/gonum/blas"
@@ -569,6 +570,73 @@ func TestSgemmPacked(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestSgemmPackedStream checks the pre-packed path that streams B panel by
+// panel over all of k (unitStream) on shapes that take several k blocks,
+// several row blocks (with a partial last tile), several epilogue groups
+// and a partial last panel: exact on integer data, the fused epilogue
+// equal bit for bit to the unfused one, and the same with 1 and 2 threads.
+func TestSgemmPackedStream(t *testing.T) {
+	rng := rand.New(rand.NewPCG(12, 0))
+	for _, g := range testGemms(t, 1) {
+		v, err := VecFor(g.Tier())
+		if err != nil {
+			v, _ = VecFor(Generic)
+		}
+		for _, sz := range [][3]int{{53, 300, 1100}, {64, 1000, 40}, {7, 530, 300}} {
+			// Row blocks of 3 tiles: the row loop runs several times.
+			kt := *g.vs[0]
+			kt.streamRows = 3 * kt.mr
+			gs := []*Gemm{
+				{vs: []*gemmKernels{&kt}, threads: 1},
+				{vs: []*gemmKernels{&kt}, threads: 2, minWork: 1},
+			}
+			s := gemmShape{m: sz[0], n: sz[1], k: sz[2], alpha: 1, beta: 0}
+			a, b, c := gemmOperands(s, smallInts(rng))
+			pb, err := gs[0].PackB(false, s.k, s.n, b.s(), b.ld)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := gemmRef(false, false, s.m, s.n, s.k, 1, a, b, 0, c, &Epilogue{})
+			ep := Epilogue{Act: ActSigmoid, ColBias: make([]float32, s.n)}
+			for i := range ep.ColBias {
+				ep.ColBias[i] = float32(rng.IntN(9)-4) / 8
+			}
+			var fused []float32
+			for ti, g := range gs {
+				plain := c.clone()
+				if err := g.SgemmPacked(false, s.m, 1, a.s(), a.ld, pb, 0, plain.s(), plain.ld, Epilogue{}); err != nil {
+					t.Fatal(err)
+				}
+				if err := gemmCompare(plain, want, 0); err != nil {
+					t.Fatalf("%s %v threads %d: %v", gemmName(g), s, g.threads, err)
+				}
+				f := c.clone()
+				if err := g.SgemmPacked(false, s.m, 1, a.s(), a.ld, pb, 0, f.s(), f.ld, ep); err != nil {
+					t.Fatal(err)
+				}
+				if err := f.checkGuards(); err != nil {
+					t.Fatalf("%s %v threads %d: %v", gemmName(g), s, g.threads, err)
+				}
+				for i := 0; i < s.m; i++ {
+					row := plain.s()[i*plain.ld : i*plain.ld+s.n]
+					v.Add(row, row, ep.ColBias)
+					v.Sigmoid(row, row)
+				}
+				for i, x := range f.s() {
+					if math.Float32bits(x) != math.Float32bits(plain.s()[i]) {
+						t.Fatalf("%s %v threads %d: fused C element %d = %v, unfused %v", gemmName(g), s, g.threads, i, x, plain.s()[i])
+					}
+				}
+				if ti == 0 {
+					fused = f.s()
+				} else if !slices.Equal(fused, f.s()) {
+					t.Fatalf("%s %v: 2 threads differ from 1", gemmName(g), s)
+				}
+			}
+		}
 	}
 }
 
