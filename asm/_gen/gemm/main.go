@@ -461,25 +461,39 @@ func loadGemvArgs() {
 
 // gemvAVX512 emits the single-row kernel for up to 64 columns: x[p] is
 // broadcast and multiplied into up to four column vectors of row p of B.
-// Four rows per loop iteration go to four accumulator sets, to hide FMA
-// latency. Panels of exactly 16, 32, 48 or 64 columns (every packed
-// layout) are read with plain FMAs from memory: on Zen 5 a masked load
-// that misses the cache streams at half the bandwidth of a plain one
-// (measured from L3 and memory), and GEMV streams B from there. Other
-// widths load B under column masks. The loops touch only as many
-// vectors as nr needs.
+// The kc rows are cut into four quarters of q = kc/4 rows, summed into
+// four accumulator sets (hiding FMA latency) by one loop that reads a row
+// of each quarter per iteration: four streams through B in flight, which
+// read it faster from L3 and memory than one (measured: 83 against 75
+// GB/s from L3, 34 against 25 from memory, on Zen 5). The last kc%4 rows
+// go to the first set. Panels of exactly 16, 32, 48 or 64 columns (every
+// packed layout) are read with plain FMAs from memory: on Zen 5 a masked
+// load that misses the cache streams at half the bandwidth of a plain one
+// (measured from L3 and memory). Other widths load B under column masks.
+// The loops touch only as many vectors as nr needs.
 func gemvAVX512() {
 	name := "gemvKernelAVX512"
 	TEXT(name, NOSPLIT, gemvSig)
 	Pragma("noescape")
 	Doc(name + " is the AVX-512 single-row kernel for up to 64 columns; see gemvKernelGeneric.")
-	const rows = 4 // rows of B per iteration = accumulator sets
+	const sets = 4 // quarters of the rows = accumulator sets
 	acc := func(u, j int) VecPhysical { return zmm(4*u + j) }
+	// Quarter u of B starts at rB + u·qB (quarters 2 and 3 from b2), of
+	// x at rA + u·qX (from x2).
+	qB, b2, qX, x2 := R10, R11, R12, R13
 	loadGemvArgs()
 	columnMasks(4)
-	for i := 0; i < 4*rows; i++ {
+	for i := 0; i < 4*sets; i++ {
 		VXORPS(zmm(i), zmm(i), zmm(i))
 	}
+	MOVQ(rK, rCnt)
+	SHRQ(U8(2), rCnt)
+	MOVQ(rCnt, qB)
+	IMULQ(rLdb, qB)
+	LEAQ(Mem{Base: rB, Index: qB, Scale: 2}, b2)
+	MOVQ(rCnt, qX)
+	SHLQ(U8(2), qX)
+	LEAQ(Mem{Base: rA, Index: qX, Scale: 2}, x2)
 	for v := 1; v <= 4; v++ {
 		CMPQ(rNR, U8(16*v))
 		JE(LabelRef(fmt.Sprintf("%s_f%d", name, v)))
@@ -489,21 +503,24 @@ func gemvAVX512() {
 	CMPQ(rNR, U8(32))
 	JLE(LabelRef(name + "_m2"))
 	JMP(LabelRef(name + "_m4"))
-	// step emits row u of an iteration (row 0 of the tail loop when tail).
+	// step emits the row of quarter u in a loop iteration (u < 0: the
+	// row at rA, rB of the tail loop, into set 0).
 	step := func(v, u int, full bool) {
-		xb := zmm(16 + u)
-		VBROADCASTSS(Mem{Base: rA, Disp: 4 * u}, xb)
+		xm := []Mem{{Base: rA}, {Base: rA, Index: qX, Scale: 1}, {Base: x2}, {Base: x2, Index: qX, Scale: 1}}
+		bm := []Mem{{Base: rB}, {Base: rB, Index: qB, Scale: 1}, {Base: b2}, {Base: b2, Index: qB, Scale: 1}}
+		set := max(u, 0)
+		xb := zmm(16 + set)
+		VBROADCASTSS(xm[set], xb)
 		for j := 0; j < v; j++ {
-			src := Mem{Base: rB, Disp: 64 * j}
+			src := bm[set].Offset(64 * j)
 			if full {
-				VFMADD231PS(src, xb, acc(u, j))
+				VFMADD231PS(src, xb, acc(set, j))
 				continue
 			}
 			t := zmm(20 + j)
 			VMOVUPS_Z(src, kmask[j], t)
-			VFMADD231PS(t, xb, acc(u, j))
+			VFMADD231PS(t, xb, acc(set, j))
 		}
-		ADDQ(rLdb, rB)
 	}
 	for _, c := range []struct {
 		v    int
@@ -514,21 +531,27 @@ func gemvAVX512() {
 			lbl = fmt.Sprintf("%s_m%d", name, c.v)
 		}
 		Label(lbl)
-		MOVQ(rK, rCnt)
-		SHRQ(U8(2), rCnt)
+		TESTQ(rCnt, rCnt)
 		JZ(LabelRef(lbl + "_tail"))
 		Label(lbl + "_loop")
-		for u := 0; u < rows; u++ {
+		for u := 0; u < sets; u++ {
 			step(c.v, u, c.full)
 		}
-		ADDQ(U8(4*rows), rA)
+		ADDQ(rLdb, rB)
+		ADDQ(rLdb, b2)
+		ADDQ(U8(4), rA)
+		ADDQ(U8(4), x2)
 		DECQ(rCnt)
 		JNZ(LabelRef(lbl + "_loop"))
 		Label(lbl + "_tail")
-		ANDQ(U8(rows-1), rK)
+		// The last kc%4 rows follow the fourth quarter.
+		ANDQ(U8(sets-1), rK)
 		JZ(LabelRef(name + "_store"))
+		LEAQ(Mem{Base: b2, Index: qB, Scale: 1}, rB)
+		LEAQ(Mem{Base: x2, Index: qX, Scale: 1}, rA)
 		Label(lbl + "_tailloop")
-		step(c.v, 0, c.full)
+		step(c.v, -1, c.full)
+		ADDQ(rLdb, rB)
 		ADDQ(U8(4), rA)
 		DECQ(rK)
 		JNZ(LabelRef(lbl + "_tailloop"))
