@@ -616,6 +616,16 @@ func (j *gemmJob) unitStream(t, r0, r1, q0, q1 int) {
 	if kt.streamRows > 0 {
 		rows = kt.streamRows
 	}
+	// k is cut into as few blocks as keep a block of the panel within a
+	// quarter of L2, of equal size: longer blocks than kt.kc, which suits
+	// B packed once and streamed, measured 2-3% faster (fewer passes over
+	// C and fewer restarts of the stream).
+	kcMax := max(kt.kc, Caches().L2/4/(4*NR))
+	if kt.streamKC > 0 {
+		kcMax = kt.streamKC
+	}
+	nb := (k + kcMax - 1) / kcMax
+	kc := (k + nb - 1) / nb
 	for ic := r0; ic < r1; ic += rows {
 		mcb := min(rows, r1-ic)
 		full := mcb / MR * MR
@@ -629,8 +639,8 @@ func (j *gemmJob) unitStream(t, r0, r1, q0, q1 int) {
 			c0 := q * NR
 			nrr := min(NR, n-c0)
 			panel := j.pb.data[c0*k : (c0+NR)*k]
-			for pc := 0; pc < k; pc += kt.kc {
-				kcb := min(kt.kc, k-pc)
+			for pc := 0; pc < k; pc += kc {
+				kcb := min(kc, k-pc)
 				beta := float32(1)
 				if pc == 0 {
 					beta = j.beta

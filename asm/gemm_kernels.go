@@ -26,9 +26,9 @@ type gemmKernels struct {
 	// packBudget, when positive, replaces the default of budget() (a
 	// tuning and test knob).
 	packBudget int
-	// streamRows, when positive, replaces the row block of unitStream
-	// (a test knob).
-	streamRows int
+	// streamRows and streamKC, when positive, replace the row block and
+	// the longest k block of unitStream (test knobs).
+	streamRows, streamKC int
 	// packA makes strided kernels read A from a packed copy even when
 	// op(A) could be read in place (a tuning knob).
 	packA bool

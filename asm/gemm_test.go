@@ -586,9 +586,10 @@ func TestSgemmPackedStream(t *testing.T) {
 			v, _ = VecFor(Generic)
 		}
 		for _, sz := range [][3]int{{53, 300, 1100}, {64, 1000, 40}, {7, 530, 300}} {
-			// Row blocks of 3 tiles: the row loop runs several times.
+			// Row blocks of 3 tiles and k blocks of at most 128: the row
+			// and k loops run several times.
 			kt := *g.vs[0]
-			kt.streamRows = 3 * kt.mr
+			kt.streamRows, kt.streamKC = 3*kt.mr, 128
 			gs := []*Gemm{
 				{vs: []*gemmKernels{&kt}, threads: 1},
 				{vs: []*gemmKernels{&kt}, threads: 2, minWork: 1},
