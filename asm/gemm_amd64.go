@@ -26,7 +26,7 @@ var gemmVariantsAMD64 = map[Tier][]*gemmKernels{
 
 func avx2Kernels(mr, nr int, eff float64, k gemmKernel) *gemmKernels {
 	return newGemmKernels(&gemmKernels{
-		tier: AVX2, mr: mr, nr: nr, eff: eff, kern: k, partialN: true, dot4: dot4AVX2,
+		tier: AVX2, mr: mr, nr: nr, eff: eff, kern: k, partialN: true, dot4: dot4AVX2, pfPerK: 8,
 		transpose8: packTranspose8AVX2,
 		gemv:       gemvKernelAVX2, gemvNR: 32,
 	})
@@ -34,7 +34,7 @@ func avx2Kernels(mr, nr int, eff float64, k gemmKernel) *gemmKernels {
 
 func avx512Kernels(mr, nr int, eff float64, k gemmKernel) *gemmKernels {
 	return newGemmKernels(&gemmKernels{
-		tier: AVX512, mr: mr, nr: nr, eff: eff, kern: k, partialN: true, dot4: dot4AVX512,
+		tier: AVX512, mr: mr, nr: nr, eff: eff, kern: k, partialN: true, dot4: dot4AVX512, pfPerK: 8,
 		transpose8: packTranspose8AVX2,
 		gemv:       gemvKernelAVX512, gemvNR: 64,
 	})

@@ -20,9 +20,10 @@ func gemmVariants(t Tier) []*gemmKernels { return []*gemmKernels{gemmTables[t]} 
 // sgemmKernelGeneric. It reads A interleaved, A(i, p) at a[p*8+i]
 // (packedA; lda is unused), and reads and writes all 12 columns, so edge
 // tiles go through the driver's scratch tile (partialN is false).
+// It ignores the prefetch hint pf.
 //
 //go:noescape
-func sgemmKernelNEON8x12(kc int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha, beta float32, mr, nr int)
+func sgemmKernelNEON8x12(kc int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha, beta float32, mr, nr int, pf *float32)
 
 // gemvKernelNEON16 is gemvKernelGeneric for exactly 16 columns.
 //

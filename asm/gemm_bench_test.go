@@ -176,7 +176,7 @@ func BenchmarkGemmKernel(b *testing.B) {
 					a[i] = 1
 				}
 				benchGflops(b, 2*float64(kc*kt.mr*kt.nr), true, func() {
-					kt.kern(kc, &a[0], kc, &bp[0], kt.nr, &c[0], kt.nr, 1, 1, kt.mr, kt.nr)
+					kt.kern(kc, &a[0], kc, &bp[0], kt.nr, &c[0], kt.nr, 1, 1, kt.mr, kt.nr, &bp[0])
 				})
 			})
 		}
@@ -224,7 +224,7 @@ func BenchmarkGemmKernelBlock(b *testing.B) {
 					c := make([]float32, tiles*kt.mr*ldc)
 					benchGflops(b, 2*float64(tiles*kc*kt.mr*kt.nr), true, func() {
 						for t := 0; t < tiles; t++ {
-							kt.kern(kc, &a[t*kc*kt.mr], kc, &bp[0], kt.nr, &c[t*kt.mr*ldc], ldc, 1, 1, kt.mr, kt.nr)
+							kt.kern(kc, &a[t*kc*kt.mr], kc, &bp[0], kt.nr, &c[t*kt.mr*ldc], ldc, 1, 1, kt.mr, kt.nr, &bp[0])
 						}
 					})
 				})

@@ -578,9 +578,9 @@ func (j *gemmJob) unit(t, r0, r1, jc0, q0, q1 int, bblock []float32) {
 					}
 					ci := (ic+ir)*j.ldc + c0
 					if nrr == NR || kt.partialN {
-						kt.kern(kcb, ap, lda, &bp[0], ldb, &j.c[ci], j.ldc, j.alpha, beta, mrr, nrr)
+						kt.kern(kcb, ap, lda, &bp[0], ldb, &j.c[ci], j.ldc, j.alpha, beta, mrr, nrr, &bp[0])
 					} else {
-						kt.kern(kcb, ap, lda, &bp[0], ldb, &w.tile[0], NR, j.alpha, 0, mrr, NR)
+						kt.kern(kcb, ap, lda, &bp[0], ldb, &w.tile[0], NR, j.alpha, 0, mrr, NR, &bp[0])
 						mergeTile(w.tile, NR, j.c[ci:], j.ldc, beta, mrr, nrr)
 					}
 				}
@@ -646,17 +646,30 @@ func (j *gemmJob) unitStream(t, r0, r1, q0, q1 int) {
 					beta = j.beta
 				}
 				bp := &panel[pc*NR]
+				// The tiles prefetch the next kc·NR floats of B, which
+				// follow this block (the next panel's first block after
+				// the last), each its own slice of it, spread over its k
+				// loop: the first tile of the next block then finds it in
+				// cache instead of waiting for L3 or memory (measured
+				// 8-12% faster at M = 64 on the deep autoencoder).
+				next := c0*k + (pc+kcb)*NR
+				end := min(q1*NR*k, len(j.pb.data))
+				slice := kcb / 4 * 4 * kt.pfPerK
 				for ir := 0; ir < mcb; ir += MR {
 					mrr := min(MR, mcb-ir)
+					pf := bp
+					if o := next + ir/MR*slice; slice > 0 && o < end {
+						pf = &j.pb.data[o]
+					}
 					ap, lda := &w.atile[pc], k
 					if ir < full {
 						ap, lda = &j.a[(ic+ir)*j.lda+pc], j.lda
 					}
 					ci := (ic+ir)*j.ldc + c0
 					if nrr == NR || kt.partialN {
-						kt.kern(kcb, ap, lda, bp, NR, &j.c[ci], j.ldc, j.alpha, beta, mrr, nrr)
+						kt.kern(kcb, ap, lda, bp, NR, &j.c[ci], j.ldc, j.alpha, beta, mrr, nrr, pf)
 					} else {
-						kt.kern(kcb, ap, lda, bp, NR, &w.tile[0], NR, j.alpha, 0, mrr, NR)
+						kt.kern(kcb, ap, lda, bp, NR, &w.tile[0], NR, j.alpha, 0, mrr, NR, pf)
 						mergeTile(w.tile, NR, j.c[ci:], j.ldc, beta, mrr, nrr)
 					}
 				}

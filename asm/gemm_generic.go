@@ -21,7 +21,12 @@ import "unsafe"
 // the tier's partialN is false, all NR columns of B) whatever mr and nr
 // are. A tier whose packedA is set reads a[p*MR+i] instead of
 // a[i*lda+p]. kc >= 1.
-func sgemmKernelGeneric(kc int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha, beta float32, mr, nr int) {
+//
+// pf is a prefetch hint: a kernel may prefetch memory from pf onward
+// (the next block of a streamed B) while it computes, but never reads
+// it otherwise; the result does not depend on it. It must point into
+// an allocation (the B panel itself when there is nothing to fetch).
+func sgemmKernelGeneric(kc int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha, beta float32, mr, nr int, pf *float32) {
 	const MR = 4
 	as := unsafe.Slice(a, (mr-1)*lda+kc)
 	bs := unsafe.Slice(b, (kc-1)*ldb+nr)

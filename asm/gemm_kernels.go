@@ -2,7 +2,7 @@ package asm
 
 // gemmKernel is the micro-kernel signature every tier implements; see
 // sgemmKernelGeneric for the loop it must equal.
-type gemmKernel func(kc int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha, beta float32, mr, nr int)
+type gemmKernel func(kc int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha, beta float32, mr, nr int, pf *float32)
 
 // gemvKernel is the single-row kernel signature; see gemvKernelGeneric.
 type gemvKernel func(kc int, x, b *float32, ldb int, y *float32, alpha, beta float32, nr int)
@@ -32,6 +32,9 @@ type gemmKernels struct {
 	// packA makes strided kernels read A from a packed copy even when
 	// op(A) could be read in place (a tuning knob).
 	packA bool
+	// pfPerK is how many floats of its pf argument a full-width kern
+	// prefetches per k step (0: it ignores pf).
+	pfPerK int
 	// partialN reports that kern handles nr < NR itself (with masked
 	// loads and stores); otherwise edge tiles go through a scratch tile.
 	partialN bool

@@ -886,7 +886,13 @@ func TestSgemmKernels(t *testing.T) {
 						if nr < NR && !kt.partialN {
 							continue
 						}
-						kt.kern(kc, &a[0], lda, &b.s()[0], ldb, &c.s()[0], ldc, 2, beta, mr, nr)
+						// The prefetch hint points at guard values the kernel
+						// must leave alone.
+						pf := newGemmMat(1, 1, 1, 64, func() float32 { return gemmGuard })
+						kt.kern(kc, &a[0], lda, &b.s()[0], ldb, &c.s()[0], ldc, 2, beta, mr, nr, &pf.buf[0])
+						if err := pf.checkGuards(); err != nil {
+							t.Fatalf("%s %dx%d kernel kc=%d: wrote the prefetch hint: %v", tier, MR, NR, kc, err)
+						}
 						if err := gemmCompare(c, want, 0); err != nil {
 							t.Fatalf("%s %dx%d kernel kc=%d mr=%d nr=%d lda=%d ldb=%d ldc=%d beta=%v: %v", tier, MR, NR, kc, mr, nr, lda, ldb, ldc, beta, err)
 						}

@@ -7,27 +7,27 @@ package asm
 // sgemmKernelAVX512x8x48 is the 8×48 AVX-512 micro-kernel; see sgemmKernelGeneric.
 //
 //go:noescape
-func sgemmKernelAVX512x8x48(kc int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, mr int, nr int)
+func sgemmKernelAVX512x8x48(kc int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, mr int, nr int, pf *float32)
 
 // sgemmKernelAVX512x12x32 is the 12×32 AVX-512 micro-kernel; see sgemmKernelGeneric.
 //
 //go:noescape
-func sgemmKernelAVX512x12x32(kc int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, mr int, nr int)
+func sgemmKernelAVX512x12x32(kc int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, mr int, nr int, pf *float32)
 
 // sgemmKernelAVX512x6x64 is the 6×64 AVX-512 micro-kernel; see sgemmKernelGeneric.
 //
 //go:noescape
-func sgemmKernelAVX512x6x64(kc int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, mr int, nr int)
+func sgemmKernelAVX512x6x64(kc int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, mr int, nr int, pf *float32)
 
 // sgemmKernelAVX2x6x16 is the 6×16 AVX2 micro-kernel; see sgemmKernelGeneric.
 //
 //go:noescape
-func sgemmKernelAVX2x6x16(kc int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, mr int, nr int)
+func sgemmKernelAVX2x6x16(kc int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, mr int, nr int, pf *float32)
 
 // sgemmKernelAVX2x4x24 is the 4×24 AVX2 micro-kernel; see sgemmKernelGeneric.
 //
 //go:noescape
-func sgemmKernelAVX2x4x24(kc int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, mr int, nr int)
+func sgemmKernelAVX2x4x24(kc int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, mr int, nr int, pf *float32)
 
 // gemvKernelAVX512 is the AVX-512 single-row kernel for up to 64 columns; see gemvKernelGeneric.
 //

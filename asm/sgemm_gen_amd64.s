@@ -4,9 +4,9 @@
 
 #include "textflag.h"
 
-// func sgemmKernelAVX512x8x48(kc int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, mr int, nr int)
+// func sgemmKernelAVX512x8x48(kc int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, mr int, nr int, pf *float32)
 // Requires: AVX, AVX512BW, AVX512DQ, AVX512F, BMI2, MMX+
-TEXT ·sgemmKernelAVX512x8x48(SB), NOSPLIT, $0-80
+TEXT ·sgemmKernelAVX512x8x48(SB), NOSPLIT, $0-88
 	MOVQ       kc+0(FP), DX
 	MOVQ       b+24(FP), DI
 	MOVQ       ldb+32(FP), R8
@@ -79,6 +79,7 @@ TEXT ·sgemmKernelAVX512x8x48(SB), NOSPLIT, $0-80
 	ADDQ       CX, R12
 	LEAQ       (R12)(CX*2), R13
 	ADDQ       CX, R13
+	MOVQ       pf+80(FP), R11
 	MOVQ       DX, BX
 	SHRQ       $0x02, BX
 	JZ         sgemmKernelAVX512x8x48_f_tail
@@ -228,6 +229,9 @@ sgemmKernelAVX512x8x48_f_loop:
 	VFMADD231PS  Z30, Z26, Z22
 	VFMADD231PS  Z31, Z26, Z23
 	ADDQ         R8, DI
+	PREFETCHT0   (R11)
+	PREFETCHT0   64(R11)
+	ADDQ         $0x80, R11
 	ADDQ         $0x00000010, SI
 	ADDQ         $0x00000010, R12
 	ADDQ         $0x00000010, R13
@@ -282,6 +286,7 @@ sgemmKernelAVX512x8x48_f_tailloop:
 	JNZ          sgemmKernelAVX512x8x48_f_tailloop
 
 sgemmKernelAVX512x8x48_f_store:
+	MOVQ         mr+64(FP), R11
 	VBROADCASTSS alpha+56(FP), Z29
 	MOVL         beta+60(FP), AX
 	ANDL         $0x7fffffff, AX
@@ -853,9 +858,9 @@ sgemmKernelAVX512x8x48_p_z_done:
 	VZEROUPPER
 	RET
 
-// func sgemmKernelAVX512x12x32(kc int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, mr int, nr int)
+// func sgemmKernelAVX512x12x32(kc int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, mr int, nr int, pf *float32)
 // Requires: AVX, AVX512BW, AVX512DQ, AVX512F, BMI2, MMX+
-TEXT ·sgemmKernelAVX512x12x32(SB), NOSPLIT, $0-80
+TEXT ·sgemmKernelAVX512x12x32(SB), NOSPLIT, $0-88
 	MOVQ       kc+0(FP), DX
 	MOVQ       b+24(FP), DI
 	MOVQ       ldb+32(FP), R8
@@ -941,6 +946,7 @@ TEXT ·sgemmKernelAVX512x12x32(SB), NOSPLIT, $0-80
 	ADDQ       CX, R13
 	LEAQ       (R13)(CX*2), AX
 	ADDQ       CX, AX
+	MOVQ       pf+80(FP), R11
 	MOVQ       DX, BX
 	SHRQ       $0x02, BX
 	JZ         sgemmKernelAVX512x12x32_f_tail
@@ -1102,6 +1108,9 @@ sgemmKernelAVX512x12x32_f_loop:
 	VFMADD231PS  Z30, Z29, Z22
 	VFMADD231PS  Z31, Z29, Z23
 	ADDQ         R8, DI
+	PREFETCHT0   (R11)
+	PREFETCHT0   64(R11)
+	ADDQ         $0x80, R11
 	ADDQ         $0x00000010, SI
 	ADDQ         $0x00000010, R12
 	ADDQ         $0x00000010, R13
@@ -1161,6 +1170,7 @@ sgemmKernelAVX512x12x32_f_tailloop:
 	JNZ          sgemmKernelAVX512x12x32_f_tailloop
 
 sgemmKernelAVX512x12x32_f_store:
+	MOVQ         mr+64(FP), R11
 	VBROADCASTSS alpha+56(FP), Z30
 	MOVL         beta+60(FP), AX
 	ANDL         $0x7fffffff, AX
@@ -1799,9 +1809,9 @@ sgemmKernelAVX512x12x32_p_z_done:
 	VZEROUPPER
 	RET
 
-// func sgemmKernelAVX512x6x64(kc int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, mr int, nr int)
+// func sgemmKernelAVX512x6x64(kc int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, mr int, nr int, pf *float32)
 // Requires: AVX, AVX512BW, AVX512DQ, AVX512F, BMI2, MMX+
-TEXT ·sgemmKernelAVX512x6x64(SB), NOSPLIT, $0-80
+TEXT ·sgemmKernelAVX512x6x64(SB), NOSPLIT, $0-88
 	MOVQ       kc+0(FP), DX
 	MOVQ       b+24(FP), DI
 	MOVQ       ldb+32(FP), R8
@@ -1867,6 +1877,7 @@ TEXT ·sgemmKernelAVX512x6x64(SB), NOSPLIT, $0-80
 	SHLQ       $0x02, CX
 	LEAQ       (SI)(CX*2), R12
 	ADDQ       CX, R12
+	MOVQ       pf+80(FP), R11
 	MOVQ       DX, BX
 	SHRQ       $0x02, BX
 	JZ         sgemmKernelAVX512x6x64_f_tail
@@ -2012,6 +2023,9 @@ sgemmKernelAVX512x6x64_f_loop:
 	VFMADD231PS  Z30, Z25, Z22
 	VFMADD231PS  Z31, Z25, Z23
 	ADDQ         R8, DI
+	PREFETCHT0   (R11)
+	PREFETCHT0   64(R11)
+	ADDQ         $0x80, R11
 	ADDQ         $0x00000010, SI
 	ADDQ         $0x00000010, R12
 	DECQ         BX
@@ -2063,6 +2077,7 @@ sgemmKernelAVX512x6x64_f_tailloop:
 	JNZ          sgemmKernelAVX512x6x64_f_tailloop
 
 sgemmKernelAVX512x6x64_f_store:
+	MOVQ         mr+64(FP), R11
 	VBROADCASTSS alpha+56(FP), Z28
 	MOVL         beta+60(FP), AX
 	ANDL         $0x7fffffff, AX
@@ -2601,9 +2616,9 @@ sgemmKernelAVX512x6x64_p_z_done:
 	VZEROUPPER
 	RET
 
-// func sgemmKernelAVX2x6x16(kc int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, mr int, nr int)
+// func sgemmKernelAVX2x6x16(kc int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, mr int, nr int, pf *float32)
 // Requires: AVX, CMOV, FMA3, MMX+
-TEXT ·sgemmKernelAVX2x6x16(SB), NOSPLIT, $64-80
+TEXT ·sgemmKernelAVX2x6x16(SB), NOSPLIT, $64-88
 	MOVQ       kc+0(FP), DX
 	MOVQ       b+24(FP), DI
 	MOVQ       ldb+32(FP), R8
@@ -2651,6 +2666,7 @@ TEXT ·sgemmKernelAVX2x6x16(SB), NOSPLIT, $64-80
 	SHLQ       $0x02, CX
 	LEAQ       (SI)(CX*2), R12
 	ADDQ       CX, R12
+	MOVQ       pf+80(FP), R11
 	MOVQ       DX, BX
 	SHRQ       $0x02, BX
 	JZ         sgemmKernelAVX2x6x16_f_tail
@@ -2740,6 +2756,9 @@ sgemmKernelAVX2x6x16_f_loop:
 	VFMADD231PS  Y12, Y14, Y10
 	VFMADD231PS  Y13, Y14, Y11
 	ADDQ         R8, DI
+	PREFETCHT0   (R11)
+	PREFETCHT0   64(R11)
+	ADDQ         $0x80, R11
 	ADDQ         $0x00000010, SI
 	ADDQ         $0x00000010, R12
 	DECQ         BX
@@ -2777,6 +2796,7 @@ sgemmKernelAVX2x6x16_f_tailloop:
 	JNZ          sgemmKernelAVX2x6x16_f_tailloop
 
 sgemmKernelAVX2x6x16_f_store:
+	MOVQ         mr+64(FP), R11
 	VBROADCASTSS alpha+56(FP), Y14
 	MOVL         beta+60(FP), AX
 	ANDL         $0x7fffffff, AX
@@ -3213,9 +3233,9 @@ DATA sgemmMaskTable<>+56(SB)/4, $0x00000000
 DATA sgemmMaskTable<>+60(SB)/4, $0x00000000
 GLOBL sgemmMaskTable<>(SB), RODATA|NOPTR, $64
 
-// func sgemmKernelAVX2x4x24(kc int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, mr int, nr int)
+// func sgemmKernelAVX2x4x24(kc int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, mr int, nr int, pf *float32)
 // Requires: AVX, CMOV, FMA3, MMX+
-TEXT ·sgemmKernelAVX2x4x24(SB), NOSPLIT, $96-80
+TEXT ·sgemmKernelAVX2x4x24(SB), NOSPLIT, $96-88
 	MOVQ       kc+0(FP), DX
 	MOVQ       b+24(FP), DI
 	MOVQ       ldb+32(FP), R8
@@ -3257,6 +3277,7 @@ TEXT ·sgemmKernelAVX2x4x24(SB), NOSPLIT, $96-80
 	SHLQ       $0x02, CX
 	LEAQ       (SI)(CX*2), R12
 	ADDQ       CX, R12
+	MOVQ       pf+80(FP), R11
 	MOVQ       DX, BX
 	SHRQ       $0x02, BX
 	JZ         sgemmKernelAVX2x4x24_f_tail
@@ -3342,6 +3363,9 @@ sgemmKernelAVX2x4x24_f_loop:
 	VFMADD231PS  Y13, Y15, Y10
 	VFMADD231PS  Y14, Y15, Y11
 	ADDQ         R8, DI
+	PREFETCHT0   (R11)
+	PREFETCHT0   64(R11)
+	ADDQ         $0x80, R11
 	ADDQ         $0x00000010, SI
 	ADDQ         $0x00000010, R12
 	DECQ         BX
@@ -3378,6 +3402,7 @@ sgemmKernelAVX2x4x24_f_tailloop:
 	JNZ          sgemmKernelAVX2x4x24_f_tailloop
 
 sgemmKernelAVX2x4x24_f_store:
+	MOVQ         mr+64(FP), R11
 	VBROADCASTSS alpha+56(FP), Y15
 	MOVL         beta+60(FP), AX
 	ANDL         $0x7fffffff, AX

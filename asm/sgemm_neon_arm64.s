@@ -56,8 +56,8 @@
 	VST1 [va.S4, vb.S4, vc.S4], (R4); \
 	ADD  R5, R4, R4
 
-// func sgemmKernelNEON8x12(kc int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha, beta float32, mr, nr int)
-TEXT ·sgemmKernelNEON8x12(SB), NOSPLIT, $0-80
+// func sgemmKernelNEON8x12(kc int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha, beta float32, mr, nr int, pf *float32)
+TEXT ·sgemmKernelNEON8x12(SB), NOSPLIT, $0-88
 	MOVD kc+0(FP), R0
 	MOVD a+8(FP), R1
 	MOVD b+24(FP), R2
