@@ -42,7 +42,13 @@ for round in $(seq "$ROUNDS"); do
 			echo "round $round/$ROUNDS: batch $batch, $threads threads" >&2
 			"$LATENT" experiment train-speed --batch "$batch" --threads "$threads" --samples "$SAMPLES" --json >>"$results"
 			if [ $torch = 1 ]; then
-				"$PY" tools/pytorch/train_bench.py --mnist-dir "$mnist" --batch "$batch" --threads "$threads" --samples "$SAMPLES" >>"$results"
+				# PyTorch's T threads: torch.set_num_threads(T) with
+				# one-thread OpenBLAS, and (T > 1) one torch thread with
+				# T OpenBLAS threads; the better one counts.
+				"$PY" tools/pytorch/train_bench.py --mnist-dir "$mnist" --batch "$batch" --threads "$threads" --blas-threads 1 --samples "$SAMPLES" >>"$results"
+				if [ "$threads" -gt 1 ]; then
+					"$PY" tools/pytorch/train_bench.py --mnist-dir "$mnist" --batch "$batch" --threads 1 --blas-threads "$threads" --samples "$SAMPLES" >>"$results"
+				fi
 			fi
 		done
 	done
@@ -78,7 +84,12 @@ out.append("Training throughput of the 784-1000-500-250-30-250-500-1000-784 sigm
            "%s MNIST training digits (the second of two epochs), best of %s rounds with latent and "
            "PyTorch %s alternating. *wall* is samples per wall-clock second; *CPU* is samples per "
            "CPU-second of the process (all its threads), which other processes' load does not hide "
-           "and which, on one thread, is the uncontended speed." % (
+           "and which, on one thread, is the uncontended speed. PyTorch runs its matrix products on "
+           "Debian's OpenBLAS, whose thread pool `torch.set_num_threads` does not size: its T-thread "
+           "cell is the better of `torch.set_num_threads(T)` with `OPENBLAS_NUM_THREADS=1` and one "
+           "torch thread with `OPENBLAS_NUM_THREADS=T` (with both pools at two threads they fight over "
+           "the two cores and training runs at a fraction of its one-thread speed; left unset, OpenBLAS "
+           "uses every core even in a \"one-thread\" run)." % (
                format(int(os.environ["SAMPLES"]), ","), os.environ["ROUNDS"], torch_version or "(not installed)"))
 out.append("")
 out.append("| batch | threads | latent wall | latent CPU | PyTorch wall | PyTorch CPU | latent / PyTorch (wall) | latent / PyTorch (CPU) |")

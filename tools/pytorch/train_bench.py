@@ -18,8 +18,7 @@ import os
 import struct
 import time
 
-import numpy as np
-import torch
+np = torch = None  # imported in main, after the thread environment is set
 
 
 def load_mnist(directory, n):
@@ -37,13 +36,31 @@ def main():
     p.add_argument("--mnist-dir", required=True, help="directory with train-images-idx3-ubyte.gz")
     p.add_argument("--sizes", default="784,1000,500,250,30", help="encoder sizes, input first")
     p.add_argument("--batch", type=int, default=64)
-    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--threads", type=int, default=1, help="torch.set_num_threads (intra-op, OpenMP)")
+    p.add_argument("--blas-threads", type=int, default=1, help="OpenBLAS threads (OPENBLAS_NUM_THREADS)")
     p.add_argument("--samples", type=int, default=20000)
     p.add_argument("--epochs", type=int, default=2)
     p.add_argument("--lr", type=float, default=0.01)
     a = p.parse_args()
 
+    # Debian's PyTorch (and numpy) run matrix products on OpenBLAS, whose
+    # own thread pool ignores torch.set_num_threads and is sized when the
+    # library loads: without these variables, set before numpy and torch
+    # are imported, a "one-thread" run keeps two cores busy. With both
+    # pools at two threads on two cores they fight (a fraction of the
+    # one-thread speed), so scripts/bench-train.sh tries (2, 1) and (1, 2).
+    os.environ["OMP_NUM_THREADS"] = str(a.threads)
+    os.environ["MKL_NUM_THREADS"] = str(a.threads)
+    os.environ["OPENBLAS_NUM_THREADS"] = str(a.blas_threads)
+    global np, torch
+    import numpy as _np
+    import torch as _torch
+    np, torch = _np, _torch
     torch.set_num_threads(a.threads)
+    try:
+        torch.set_num_interop_threads(1)
+    except RuntimeError:
+        pass
     torch.manual_seed(1)
     sizes = [int(s) for s in a.sizes.split(",")]
     dims = sizes + sizes[-2::-1]
@@ -74,7 +91,9 @@ def main():
         "engine": "pytorch " + torch.__version__,
         "model": "sigmoid autoencoder %s, mean squared error, SGD" % "-".join(map(str, dims)),
         "batch": a.batch,
-        "threads": a.threads,
+        "threads": max(a.threads, a.blas_threads),
+        "torch_threads": a.threads,
+        "blas_threads": a.blas_threads,
         "samples": seen,
         "samples_per_sec": seen / wall,
         "samples_per_cpu_sec": seen / cpu if cpu > 0 else 0,
