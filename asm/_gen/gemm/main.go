@@ -249,22 +249,30 @@ func kernelAVX512(mr, v int) {
 	// Full-width tiles load B and access C without masks: on Zen 5 a
 	// masked load that misses the cache streams at half the bandwidth of
 	// a plain one (measured from L3 and memory), and the first tile of a
-	// B panel streams it from there. Narrow tiles take a second, masked
-	// loop.
+	// B panel streams it from there. Narrow tiles take masked loops.
+	//
+	// Edge tiles run loops that compute only what they store: a tile of
+	// mr < MR rows (the last of a product) the loop for the least even
+	// row count >= mr, and a tile of nr < NR columns the loop over the
+	// fewest vectors that cover them (all MR rows), so that, say, the last
+	// 16 columns of a 784-wide product cost a third of a full 8×48 tile.
 	CMPQ(rNR, U8(16*v))
 	JNE(LabelRef(name + "_partial"))
-	for _, full := range []bool{true, false} {
-		sub := name + "_f"
-		if !full {
-			Label(name + "_partial")
-			sub = name + "_p"
-		}
-		a := setupARows(mr)
+	var rowSet []int
+	for r := 2; r < mr; r += 2 {
+		rowSet = append(rowSet, r)
+	}
+	for _, r := range rowSet {
+		CMPQ(rMR, U8(r))
+		JLE(LabelRef(fmt.Sprintf("%s_f%d", name, r)))
+	}
+	loop := func(sub string, rows, vv int, full bool) {
+		a := setupARows(rows)
 		if full {
 			Load(Param("pf"), rPF)
 		}
 		kLoop(sub, a, full, func(u int) {
-			for j := 0; j < v; j++ {
+			for j := 0; j < vv; j++ {
 				src := Mem{Base: rB, Disp: 64 * j}
 				if full {
 					VMOVUPS(src, bv(j))
@@ -273,11 +281,11 @@ func kernelAVX512(mr, v int) {
 				}
 			}
 			// Each A value is broadcast once into a rotating temporary and
-			// used by all v FMAs of its row: one load per row, not v.
-			for i := 0; i < mr; i++ {
+			// used by all vv FMAs of its row: one load per row, not vv.
+			for i := 0; i < rows; i++ {
 				t := zmm(mr*v + i%ntmp)
 				VBROADCASTSS(a.at(i, 4*u), t)
-				for j := 0; j < v; j++ {
+				for j := 0; j < vv; j++ {
 					VFMADD231PS(bv(j), t, acc(i, j))
 				}
 			}
@@ -289,9 +297,27 @@ func kernelAVX512(mr, v int) {
 		broadcastParam("alpha", alpha)
 		betaIsZero(sub + "_z")
 		broadcastParam("beta", beta)
-		storeRows512(sub+"_b", mr, v, acc, alpha, beta, full)
+		storeRows512(sub+"_b", rows, vv, acc, alpha, beta, full)
 		Label(sub + "_z")
-		storeRows512(sub+"_z", mr, v, acc, alpha, nil, full)
+		storeRows512(sub+"_z", rows, vv, acc, alpha, nil, full)
+	}
+	loop(name+"_f", mr, v, true)
+	for _, r := range rowSet {
+		sub := fmt.Sprintf("%s_f%d", name, r)
+		Label(sub)
+		loop(sub+"x", r, v, true)
+	}
+	Label(name + "_partial")
+	for vv := 1; vv < v; vv++ {
+		CMPQ(rNR, U8(16*vv))
+		JLE(LabelRef(fmt.Sprintf("%s_p%d", name, vv)))
+	}
+	for vv := v; vv >= 1; vv-- {
+		sub := fmt.Sprintf("%s_p%d", name, vv)
+		if vv < v {
+			Label(sub)
+		}
+		loop(sub+"x", mr, vv, false)
 	}
 }
 
