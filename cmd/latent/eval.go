@@ -20,12 +20,14 @@ import (
 
 func init() {
 	register(&command{
-		name: "eval",
-		summary: "evaluate an ONNX model on a data set through the compiled runtime: classification error\n" +
-			"(argmax of a classifier's output) or reconstruction error (squared error and Bernoulli\n" +
-			"cross-entropy per example) of an autoencoder",
-		usage: "MODEL.onnx [flags]",
+		name:    "eval",
+		summary: "score an ONNX model on MNIST or CSV data through the compiled runtime (classification or reconstruction error)",
+		usage:   "MODEL.onnx",
 		setup: func(fs *flag.FlagSet) func([]string, io.Writer, io.Writer) error {
+			extendUsage(fs, "latent eval [flags] MODEL.onnx", "Evaluate an ONNX model on a data set through latent's compiler and runtime: the\n"+
+				"classification error (argmax of a classifier's output against the labels) or the\n"+
+				"reconstruction error of an autoencoder (squared error and Bernoulli cross-entropy\n"+
+				"per example, optionally from corrupted inputs against the clean data).")
 			var o dataOptions
 			registerDataFlags(fs, &o)
 			split := fs.String("split", "test", "part of the data to evaluate: test, valid or train")

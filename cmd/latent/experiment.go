@@ -50,11 +50,12 @@ func init() {
 		fmt.Fprintf(&list, "\n  %-12s %s", e.name, e.summary)
 	}
 	register(&command{
-		name: "experiment",
-		summary: "run one of the reproducible experiments of EXPERIMENTS.md\n\nexperiments:" + list.String() +
-			"\n\nEach flag below names the experiments it applies to and their defaults.",
-		usage: "NAME",
+		name:    "experiment",
+		summary: "run one of EXPERIMENTS.md's experiments: larochelle, deep-ae, train-speed",
+		usage:   "NAME",
 		setup: func(fs *flag.FlagSet) func([]string, io.Writer, io.Writer) error {
+			extendUsage(fs, "latent experiment [flags] NAME", "Run one of the reproducible experiments of EXPERIMENTS.md.\n\nexperiments:"+list.String()+
+				"\n\nEach flag below names the experiments it applies to and their defaults.")
 			// Every experiment's flags are registered on fs as recorders,
 			// with usage text naming the experiments that take them.
 			type info struct {

@@ -111,11 +111,12 @@ func init() {
 	}
 	register(&command{
 		name:    "train",
-		summary: "train a model natively in Go and export it as ONNX\n\nkinds:" + kinds.String(),
+		summary: "train an autoencoder, RBM or classifier natively in Go and export it as ONNX",
 		usage:   "KIND",
 		setup: func(fs *flag.FlagSet) func([]string, io.Writer, io.Writer) error {
 			f := &trainFlags{}
 			f.register(fs)
+			extendUsage(fs, "latent train [flags] KIND", "Train a model natively in Go and export it as ONNX (-o).\n\nkinds:"+kinds.String())
 			return func(args []string, stdout, stderr io.Writer) error {
 				if len(args) == 0 {
 					return usagef("missing KIND (ae, dae, sparse, linear, pca, rbm, classifier or stacked)")
@@ -134,6 +135,16 @@ func init() {
 			}
 		},
 	})
+}
+
+// extendUsage makes fs's usage message print a longer description than
+// the one-line summary "latent help" lists.
+func extendUsage(fs *flag.FlagSet, usage, text string) {
+	fs.Usage = func() {
+		w := fs.Output()
+		fmt.Fprintf(w, "usage: %s\n\n%s\n\nflags:\n", usage, text)
+		fs.PrintDefaults()
+	}
 }
 
 // threadCount maps the --threads flag to a thread count.
