@@ -52,6 +52,9 @@ func init() {
 				if err != nil {
 					return err
 				}
+				if *kind != "auto" && *kind != "classifier" && *kind != "autoencoder" {
+					return usagef("unknown --kind %q (auto, classifier or autoencoder)", *kind)
+				}
 				d, err := loadData(context.Background(), o, stderr)
 				if err != nil {
 					return err

@@ -117,6 +117,7 @@ func TestEvalErrors(t *testing.T) {
 		{append([]string{"eval", rbm, "--split", "valid"}, data...), 1, "neither the 5 input features"},
 		{append([]string{"eval", rbm, "--split", "valid", "--kind", "classifier"}, data...), 1, "the data have 3 classes"},
 		{append([]string{"eval", rbm, "--split", "dev"}, data...), 2, "unknown --split"},
+		{append([]string{"eval", rbm, "--split", "valid", "--kind", "gan"}, data...), 2, "unknown --kind"},
 		{[]string{"eval", rbm, "--split", "valid", "--data", "csv:" + other, "--label", "label"}, 1, "takes 5 features per example, the data have 7"},
 		{append([]string{"eval", rbm, "--split", "valid", "--noise", "fog:1"}, data...), 2, "--noise"},
 	} {
