@@ -4,6 +4,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // Thresholds that decide how much parallelism and packing a call gets.
@@ -737,9 +738,11 @@ const gemmMaxThreads = 64
 // Helper goroutines take jobs and claim a free thread slot of each. Free
 // helpers block on gemmWork; gemmIdle counts them, minus the jobs queued
 // for them. A dispatcher that finds no free helper starts one, up to
-// gemmMaxHelpers. (Free helpers do not spin: on a machine shared with
-// other work, a spinning helper took the CPU from the threads doing the
-// product, and measured slower.)
+// gemmMaxHelpers. A helper that has just come free looks for its next
+// job for gemmSpin before it blocks, yielding after every look; it never
+// spins longer, because on a machine shared with other work a helper
+// that spun without bound took the CPU from the threads doing the
+// product, and measured slower.
 var (
 	gemmWork    = make(chan *gemmJob, 256)
 	gemmIdle    atomic.Int64
@@ -782,8 +785,26 @@ func gemmHelper(j *gemmJob) {
 	}
 }
 
+// gemmSpin is how long a helper that has just finished a job keeps
+// looking for the next one before it blocks. A model runs its products
+// back to back, a few microseconds apart; a blocked helper takes tens of
+// microseconds to wake (the OS must schedule its thread again), which is
+// longer than a small product takes, so the caller did most of the work
+// alone. While it looks, the helper yields the processor after every
+// look, so runnable goroutines (the caller's next step) are not delayed.
+const gemmSpin = 50 * time.Microsecond
+
 // gemmNextJob returns the calling free helper's next job.
 func gemmNextJob() *gemmJob {
 	gemmIdle.Add(1)
+	start := time.Now()
+	for time.Since(start) < gemmSpin {
+		select {
+		case j := <-gemmWork:
+			return j
+		default:
+		}
+		runtime.Gosched()
+	}
 	return <-gemmWork
 }
