@@ -218,17 +218,40 @@ func measure(m *bench.Model, batch, threads int, version string, cfg config, std
 	for i, t := range lr.Outputs() {
 		outShapes[i] = t.Shape
 	}
-	or, err := ortbench.NewRunner(m.Path, m.Compiled.InputNames(), inputs, m.Compiled.OutputNames(), outShapes, ortbench.Options{IntraOpThreads: threads})
-	if err != nil {
-		return res, err
-	}
-	defer or.Destroy()
 	if cfg.table != "" {
 		fmt.Fprintf(stderr, "ortbench: %s batch %d threads %d\n", m.Name, batch, threads)
 	}
-	samples, err := bench.Measure(context.Background(), []bench.Runner{lr, or}, bench.Options{
-		Warmup: cfg.warmup, Iters: cfg.iters, Budget: cfg.budget, MinIters: cfg.minIters, ThreadCPU: threads == 1,
-	})
+	opts := bench.Options{Warmup: cfg.warmup, Iters: cfg.iters, Budget: cfg.budget, MinIters: cfg.minIters, ThreadCPU: threads == 1}
+	newORT := func() (*ortbench.Runner, error) {
+		return ortbench.NewRunner(m.Path, m.Compiled.InputNames(), inputs, m.Compiled.OutputNames(), outShapes, ortbench.Options{IntraOpThreads: threads})
+	}
+	var samples []bench.Samples
+	var or *ortbench.Runner
+	if threads == 1 {
+		// One thread: both engines compute on the calling thread, so they
+		// are timed interleaved, in the same chunks of time.
+		if or, err = newORT(); err != nil {
+			return res, err
+		}
+		defer or.Destroy()
+		samples, err = bench.Measure(context.Background(), []bench.Runner{lr, or}, opts)
+	} else {
+		// Several threads: each engine's idle worker threads would take
+		// cores from the other while it is timed (ONNX Runtime's spin for
+		// a long while after each run by default), so the engines are
+		// timed one after the other, ONNX Runtime's session created only
+		// once latent's runs are over.
+		var ls, ors []bench.Samples
+		if ls, err = bench.Measure(context.Background(), []bench.Runner{lr}, opts); err == nil {
+			if or, err = newORT(); err != nil {
+				return res, err
+			}
+			defer or.Destroy()
+			if ors, err = bench.Measure(context.Background(), []bench.Runner{or}, opts); err == nil {
+				samples = []bench.Samples{ls[0], ors[0]}
+			}
+		}
+	}
 	if err != nil {
 		return res, fmt.Errorf("%s batch %d threads %d: %w", m.Name, batch, threads, err)
 	}
