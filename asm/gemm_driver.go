@@ -747,6 +747,12 @@ var (
 	gemmWork    = make(chan *gemmJob, 256)
 	gemmIdle    atomic.Int64
 	gemmHelpers atomic.Int64
+	// A looking helper takes jobs from gemmHandoff first: a send on
+	// gemmWork would go to a blocked helper if there is one, which takes
+	// tens of microseconds to wake, while a looking one is already
+	// running. gemmLooking counts the helpers looking.
+	gemmHandoff atomic.Pointer[gemmJob]
+	gemmLooking atomic.Int64
 )
 
 // gemmMaxHelpers bounds the helper goroutines: enough for a few
@@ -754,6 +760,14 @@ var (
 func gemmMaxHelpers() int64 { return int64(min(4*runtime.GOMAXPROCS(0), cap(gemmWork))) }
 
 func gemmDispatch(j *gemmJob) {
+	// A job left in gemmHandoff by a helper that stopped looking is
+	// harmless: the call that dispatched it has cancelled the slots no
+	// helper claimed, so whoever takes it later finds none to claim, or
+	// finds the slots of a later call of the same (recycled) job, which
+	// it may then help with like any helper.
+	if gemmLooking.Load() > 0 && gemmHandoff.CompareAndSwap(nil, j) {
+		return
+	}
 	if gemmIdle.Add(-1) >= 0 {
 		gemmWork <- j // a blocked helper was reserved
 		return
@@ -797,14 +811,22 @@ const gemmSpin = 50 * time.Microsecond
 // gemmNextJob returns the calling free helper's next job.
 func gemmNextJob() *gemmJob {
 	gemmIdle.Add(1)
+	gemmLooking.Add(1)
 	start := time.Now()
 	for time.Since(start) < gemmSpin {
+		if j := gemmHandoff.Swap(nil); j != nil {
+			gemmLooking.Add(-1)
+			gemmIdle.Add(-1) // no dispatcher reserved this helper for it
+			return j
+		}
 		select {
 		case j := <-gemmWork:
+			gemmLooking.Add(-1)
 			return j
 		default:
 		}
 		runtime.Gosched()
 	}
+	gemmLooking.Add(-1)
 	return <-gemmWork
 }
