@@ -478,7 +478,12 @@ func (j *gemmJob) workBlocked(t int) {
 		}
 	}
 	panels := (j.jc1 - j.jc0 + NR - 1) / NR
-	if j.pb == nil && !j.direct {
+	// With one row unit, every panel belongs to one work unit: the thread
+	// that takes the unit packs its panels itself, just before it uses
+	// them, so they are in its own caches and no thread waits for
+	// another's packing.
+	packOwn := j.pb == nil && !j.direct && j.rowUnits == 1
+	if j.pb == nil && !j.direct && !packOwn {
 		// Pack this block's panels of B, whole (all k rows), taking
 		// them one at a time; then wait until all are packed.
 		for {
@@ -506,6 +511,10 @@ func (j *gemmJob) workBlocked(t int) {
 		r0, r1 := ru*j.unitRows, min(j.m, (ru+1)*j.unitRows)
 		q0, q1 := cu*j.unitPanels, min(panels, (cu+1)*j.unitPanels)
 		if r0 < r1 && q0 < q1 {
+			if packOwn {
+				c0, c1 := j.jc0+q0*NR, min(j.jc1, j.jc0+q1*NR)
+				packBPanels(j.transB, j.b, j.ldb, 0, k, c0, c1, NR, j.bfull[q0*NR*k:q1*NR*k], kt.transpose8)
+			}
 			j.unit(t, r0, r1, j.jc0, q0, q1, j.bfull)
 		}
 	}
