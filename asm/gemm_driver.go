@@ -464,17 +464,24 @@ func (j *gemmJob) workBlocked(t int) {
 	k, NR := j.k, kt.nr
 	if j.privateB {
 		// Take whole column blocks; pack each into this thread's buffer.
+		// The blocks split the panels evenly, in a multiple of the
+		// thread count when that keeps each within the budget (ncb), so
+		// that no thread is left with a short last block.
 		w := &j.ws[t]
-		blocks := (j.n + j.ncb - 1) / j.ncb
+		P, maxP := (j.n+NR-1)/NR, j.ncb/NR
+		blocks := (P + maxP - 1) / maxP
+		if r := blocks % j.threads; r != 0 {
+			blocks = min(P, blocks+j.threads-r)
+		}
 		for {
 			b := int(j.nextUnit.Add(1) - 1)
 			if b >= blocks {
 				return
 			}
-			jc0 := b * j.ncb
-			jc1 := min(j.n, jc0+j.ncb)
+			q0, q1 := b*P/blocks, (b+1)*P/blocks
+			jc0, jc1 := q0*NR, min(j.n, q1*NR)
 			packBPanels(j.transB, j.b, j.ldb, 0, k, jc0, jc1, NR, w.bbuf, kt.transpose8)
-			j.unit(t, 0, j.m, jc0, 0, (jc1-jc0+NR-1)/NR, w.bbuf)
+			j.unit(t, 0, j.m, jc0, 0, q1-q0, w.bbuf)
 		}
 	}
 	panels := (j.jc1 - j.jc0 + NR - 1) / NR
