@@ -333,3 +333,32 @@ func checkMatrix(fn, name string, rows, cols int, x []float32, ld int) error {
 	}
 	return nil
 }
+
+// ParallelFor calls f(lo, hi) on consecutive ranges that together cover
+// [0, n), each at least grain long (but for a shorter n), on the calling
+// goroutine and up to threads-1 of the helper goroutines that run
+// multi-threaded products (threads <= 0 means runtime.GOMAXPROCS(0)). It
+// returns when every call has returned; the calls must not depend on one
+// another. Ranges are taken dynamically, about four per thread, so a
+// helper that starts late takes fewer, and one that has not started when
+// the caller has done all of them is not waited for. A warm call
+// allocates nothing.
+func ParallelFor(threads, n, grain int, f func(lo, hi int)) {
+	if threads <= 0 {
+		threads = runtime.GOMAXPROCS(0)
+	}
+	grain = max(grain, 1)
+	parts := min(4*threads, n/grain)
+	if threads == 1 || parts <= 1 {
+		if n > 0 {
+			f(0, n)
+		}
+		return
+	}
+	j := getGemmJob()
+	j.mode, j.fn, j.forN, j.forParts = modeFor, f, n, parts
+	j.threads = min(threads, parts, gemmMaxThreads)
+	j.nextUnit.Store(0)
+	j.exec()
+	putGemmJob(j)
+}

@@ -25,6 +25,7 @@ const (
 	modeBlocked gemmMode = iota // packed, cache-blocked micro-kernels
 	modeGemv                    // m == 1: one row against columns of B
 	modeDot                     // dot products: y[j] = x · row j
+	modeFor                     // ParallelFor: fn over parts of [0, forN)
 )
 
 // gemmJob is one call's problem, plan and scratch. Jobs are recycled
@@ -38,6 +39,8 @@ const (
 type gemmJob struct {
 	kt             *gemmKernels
 	mode           gemmMode
+	fn             func(lo, hi int) // modeFor
+	forN, forParts int              // modeFor
 	transA, transB bool
 	m, n, k        int
 	alpha, beta    float32
@@ -118,7 +121,7 @@ func getGemmJob() *gemmJob {
 
 func putGemmJob(j *gemmJob) {
 	// Drop references to the caller's memory.
-	j.a, j.b, j.c, j.pb, j.x, j.vec = nil, nil, nil, nil, nil, nil
+	j.a, j.b, j.c, j.pb, j.x, j.vec, j.fn = nil, nil, nil, nil, nil, nil, nil
 	j.ep = Epilogue{}
 	gemmJobs.mu.Lock()
 	gemmJobs.free = append(gemmJobs.free, j)
@@ -364,6 +367,14 @@ func (j *gemmJob) work(t int) {
 		j.workGemv(t)
 	case modeDot:
 		j.workDot(t)
+	case modeFor:
+		for {
+			u := int(j.nextUnit.Add(1) - 1)
+			if u >= j.forParts {
+				return
+			}
+			j.fn(u*j.forN/j.forParts, (u+1)*j.forN/j.forParts)
+		}
 	default:
 		j.workBlocked(t)
 	}

@@ -327,31 +327,13 @@ func micro(kb int, a, b []float32, out *[mr * nr]float32) {
 	*out = [16]float32{c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33}
 }
 
-// ParallelFor splits [0, n) into at most threads contiguous ranges and
-// calls f on each, concurrently when threads > 1 and n is at least grain
-// per range. It returns when every call has returned.
+// ParallelFor calls f on contiguous ranges that together cover [0, n),
+// each at least grain long (unless n is shorter), concurrently on up to
+// threads goroutines (the caller's included) when threads > 1. It
+// returns when every call has returned; the calls must not depend on
+// one another. It is asm.ParallelFor: the same helper goroutines as the
+// matrix products, already running between the steps of a mini-batch,
+// so a loop between two products does not wait for a helper to wake.
 func ParallelFor(threads, n, grain int, f func(lo, hi int)) {
-	if threads < 1 {
-		threads = 1
-	}
-	if grain < 1 {
-		grain = 1
-	}
-	parts := min(threads, n/grain)
-	if parts <= 1 {
-		if n > 0 {
-			f(0, n)
-		}
-		return
-	}
-	var wg sync.WaitGroup
-	for t := 0; t < parts; t++ {
-		lo, hi := t*n/parts, (t+1)*n/parts
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			f(lo, hi)
-		}()
-	}
-	wg.Wait()
+	asm.ParallelFor(max(threads, 1), n, grain, f)
 }
