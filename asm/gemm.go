@@ -339,10 +339,12 @@ func checkMatrix(fn, name string, rows, cols int, x []float32, ld int) error {
 // goroutine and up to threads-1 of the helper goroutines that run
 // multi-threaded products (threads <= 0 means runtime.GOMAXPROCS(0)). It
 // returns when every call has returned; the calls must not depend on one
-// another. Ranges are taken dynamically, about four per thread, so a
-// helper that starts late takes fewer, and one that has not started when
-// the caller has done all of them is not waited for. A warm call
-// allocates nothing.
+// another. There are about four ranges per thread; each thread takes
+// those of its own share first (the same ones in every call with the
+// same arguments, so their data tends to be in its core's caches), then
+// any left, so a helper that starts late takes fewer, and one that has
+// not started when the caller has done all of them is not waited for. A
+// warm call allocates nothing.
 func ParallelFor(threads, n, grain int, f func(lo, hi int)) {
 	if threads <= 0 {
 		threads = runtime.GOMAXPROCS(0)
@@ -358,7 +360,7 @@ func ParallelFor(threads, n, grain int, f func(lo, hi int)) {
 	j := getGemmJob()
 	j.mode, j.fn, j.forN, j.forParts = modeFor, f, n, parts
 	j.threads = min(threads, parts, gemmMaxThreads)
-	j.nextUnit.Store(0)
+	j.reserveUnits(parts)
 	j.exec()
 	putGemmJob(j)
 }

@@ -31,11 +31,12 @@ const (
 // gemmJob is one call's problem, plan and scratch. Jobs are recycled
 // through gemmJobs so that a warm call allocates nothing.
 //
-// Work is shared dynamically: the threads take B panels to pack and then
-// work units (blocks of C) from atomic counters, so a helper goroutine
-// that the OS schedules late simply takes less work, and one that has not
-// started by the time the caller has finished everything is cancelled
-// (see claim) instead of waited for.
+// Work is shared dynamically: the threads take B panels to pack from an
+// atomic counter and work units (blocks of C) through takeUnit, each
+// thread its own share first, so a helper goroutine that the OS schedules
+// late simply takes less work, and one that has not started by the time
+// the caller has finished everything is cancelled (see claim) instead of
+// waited for.
 type gemmJob struct {
 	kt             *gemmKernels
 	mode           gemmMode
@@ -74,7 +75,10 @@ type gemmJob struct {
 	bfull      []float32
 	nextPanel  atomic.Int64
 	donePanels atomic.Int64
-	nextUnit   atomic.Int64
+	// Work units are taken through taken (see takeUnit): taken[u] holds
+	// the exec generation ugen in which unit u was taken.
+	taken []atomic.Uint64
+	ugen  uint64
 
 	// Matrix-vector modes: x is the vector; y has stride incy.
 	x    []float32
@@ -210,7 +214,7 @@ func (g *Gemm) run(transA, transB bool, m, n, k int, alpha float32, a []float32,
 	if len(j.ws) < j.threads {
 		j.ws = append(j.ws, make([]gemmWorkspace, j.threads-len(j.ws))...)
 	}
-	j.nextUnit.Store(0)
+	j.reserveUnits(gemvChunks * j.threads)
 	j.exec()
 	putGemmJob(j)
 }
@@ -322,21 +326,59 @@ func (g *Gemm) work(def int) int {
 func (j *gemmJob) runBlocked() {
 	n, ncb := j.n, j.ncb
 	if j.privateB {
-		j.nextUnit.Store(0)
+		j.reserveUnits((n + j.kt.nr - 1) / j.kt.nr)
 		j.exec()
 		return
 	}
+	j.reserveUnits(j.rowUnits * j.colUnits)
 	for j.jc0 = 0; j.jc0 < n; j.jc0 += ncb {
 		j.jc1 = min(n, j.jc0+ncb)
 		j.nextPanel.Store(0)
 		j.donePanels.Store(0)
-		j.nextUnit.Store(0)
 		j.exec()
 	}
 }
 
+// reserveUnits makes room for n work units; the caller calls it before
+// exec, while no helper can be in the job.
+func (j *gemmJob) reserveUnits(n int) {
+	if len(j.taken) < n {
+		j.taken = make([]atomic.Uint64, max(n, 2*len(j.taken)))
+		j.ugen = 0
+	}
+}
+
+// takeUnit returns the next of n work units for thread t, or -1 when
+// all are taken. Each thread first takes the units of its own share, the
+// t-th of j.threads equal runs of [0, n), in order, then any unit left
+// in the others' shares. Thread t is the same slot in every call (the
+// caller is 0), so calls of the same shape give each thread the same
+// columns of C, B and the epilogue as last time, whose data is then
+// still in that core's caches (the two cores of the development machine
+// share none); a helper that starts late still takes only what is left.
+// *pos is the thread's position, 0 at the start of its work.
+func (j *gemmJob) takeUnit(t, n int, pos *int) int {
+	T := max(j.threads, 1)
+	lo := t * n / T
+	own := (t+1)*n/T - lo
+	gen := j.ugen
+	for *pos < n {
+		i := *pos
+		*pos++
+		u := lo + i
+		if i >= own {
+			u = (lo + i) % n
+		}
+		if v := j.taken[u].Load(); v != gen && j.taken[u].CompareAndSwap(v, gen) {
+			return u
+		}
+	}
+	return -1
+}
+
 // exec runs the job on the caller and j.threads-1 helper goroutines.
 func (j *gemmJob) exec() {
+	j.ugen++
 	T := j.threads
 	if T <= 1 {
 		j.work(0)
@@ -368,9 +410,10 @@ func (j *gemmJob) work(t int) {
 	case modeDot:
 		j.workDot(t)
 	case modeFor:
+		pos := 0
 		for {
-			u := int(j.nextUnit.Add(1) - 1)
-			if u >= j.forParts {
+			u := j.takeUnit(t, j.forParts, &pos)
+			if u < 0 {
 				return
 			}
 			j.fn(u*j.forN/j.forParts, (u+1)*j.forN/j.forParts)
@@ -400,9 +443,10 @@ func (j *gemmJob) workGemv(t int) {
 		q = j.pb.nr
 	}
 	parts := gemvChunks * j.threads
+	pos := 0
 	for {
-		u := int(j.nextUnit.Add(1) - 1)
-		if u >= parts {
+		u := j.takeUnit(t, parts, &pos)
+		if u < 0 {
 			return
 		}
 		j0, j1 := gemmChunk(n, q, u, parts)
@@ -430,9 +474,10 @@ func (j *gemmJob) workDot(t int) {
 		mat, ld, rows = j.a, j.lda, j.m
 	}
 	parts := gemvChunks * j.threads
+	pos := 0
 	for {
-		u := int(j.nextUnit.Add(1) - 1)
-		if u >= parts {
+		u := j.takeUnit(t, parts, &pos)
+		if u < 0 {
 			return
 		}
 		r0, r1 := gemmChunk(rows, 4, u, parts)
@@ -484,9 +529,10 @@ func (j *gemmJob) workBlocked(t int) {
 		if r := blocks % j.threads; r != 0 {
 			blocks = min(P, blocks+j.threads-r)
 		}
+		pos := 0
 		for {
-			b := int(j.nextUnit.Add(1) - 1)
-			if b >= blocks {
+			b := j.takeUnit(t, blocks, &pos)
+			if b < 0 {
 				return
 			}
 			q0, q1 := b*P/blocks, (b+1)*P/blocks
@@ -520,9 +566,10 @@ func (j *gemmJob) workBlocked(t int) {
 		}
 	}
 	units := j.rowUnits * j.colUnits
+	pos := 0
 	for {
-		u := int(j.nextUnit.Add(1) - 1)
-		if u >= units {
+		u := j.takeUnit(t, units, &pos)
+		if u < 0 {
 			return
 		}
 		ru, cu := u/j.colUnits, u%j.colUnits
