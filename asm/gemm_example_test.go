@@ -74,3 +74,17 @@ func ExampleGemm_Sgemm() {
 	fmt.Println(dw)
 	// Output: [7 7 7]
 }
+
+// An elementwise pass between two products, split over two threads:
+// each call gets a range of at least 1024 elements.
+func ExampleParallelFor() {
+	x := make([]float32, 10000)
+	for i := range x {
+		x[i] = float32(i%7) - 3
+	}
+	asm.ParallelFor(2, len(x), 1024, func(lo, hi int) {
+		asm.ReLU(x[lo:hi], x[lo:hi])
+	})
+	fmt.Println(x[:8])
+	// Output: [0 0 0 0 1 2 3 0]
+}
