@@ -21,8 +21,9 @@ demo: build
 # test: formatting, vet on amd64 and arm64, the unit tests (with the ONNX
 # conformance suite through the reference evaluator and the compiler), the
 # pure-Go build, the arm64 kernels under qemu, the ORT tool's own tests,
-# and bounded fuzzing. Generated assembly is checked by a Go test in ./asm.
-test: fmt-check vet test-unit test-purego test-arm64 test-tools fuzz
+# the race detector on the concurrent parts, and bounded fuzzing.
+# Generated assembly is checked by a Go test in ./asm.
+test: fmt-check vet test-unit test-purego test-arm64 test-race test-tools fuzz
 	@echo "make test: all green"
 
 fmt-check:
@@ -35,6 +36,12 @@ vet:
 
 test-unit:
 	CGO_ENABLED=0 $(GO) test -count=1 ./...
+
+# Concurrent sessions, the GEMM helper pool and asm.ParallelFor under the
+# race detector (which needs cgo: gcc).
+test-race:
+	CGO_ENABLED=1 $(GO) test -race -count=1 -short ./runtime ./compiler
+	CGO_ENABLED=1 $(GO) test -race -count=1 -short -run 'ParallelFor|SgemmThreadsDeterministic|SgemmConcurrent|SgemmPackedStream' ./asm
 
 # The pure-Go build: no assembly anywhere.
 test-purego:
