@@ -58,6 +58,7 @@ type larochelleOpts struct {
 	ftOpt      string
 	ftLRs      []float64
 	ftMom      float64
+	ftDecay    float64
 	wd         float64
 	epochs     int
 	patience   int
@@ -92,6 +93,7 @@ func defineLarochelle(fs *flag.FlagSet) func(ctx context.Context, stdout, stderr
 	ftLRs := fs.String("ft-lr", "0.05,0.1", "fine-tuning learning rates to try")
 	fs.Float64Var(&o.ftMom, "ft-momentum", 0.9, "fine-tuning momentum (sgd)")
 	fs.Float64Var(&o.wd, "weight-decay", 0, "fine-tuning L2 weight decay")
+	fs.Float64Var(&o.ftDecay, "ft-decay", 0, "fine-tuning learning-rate decay per epoch: lr·decay^(epoch-1) (0: none)")
 	fs.IntVar(&o.epochs, "epochs", 60, "maximum fine-tuning epochs")
 	fs.IntVar(&o.patience, "patience", 10, "stop fine-tuning after this many epochs without a better validation error")
 	fs.IntVar(&o.batch, "batch", 64, "fine-tuning mini-batch size")
@@ -143,6 +145,9 @@ func defineLarochelle(fs *flag.FlagSet) func(ctx context.Context, stdout, stderr
 		}
 		if len(o.preLRs) == 0 || len(o.ftLRs) == 0 || o.width <= 0 || o.epochs <= 0 || o.preEpochs <= 0 {
 			return usagef("give learning rates, and positive --width, --epochs and --pre-epochs")
+		}
+		if o.ftDecay < 0 || o.ftDecay > 1 {
+			return usagef("--ft-decay %g: want a factor in (0, 1], or 0 for none", o.ftDecay)
 		}
 		if o.cache == "" {
 			dir, err := os.UserCacheDir()
@@ -233,6 +238,9 @@ func (o *larochelleOpts) command(depth int, preLR float64, noise string, ftLR fl
 	if o.wd > 0 {
 		c += fmt.Sprintf(" --weight-decay %g", o.wd)
 	}
+	if o.ftDecay > 0 {
+		c += fmt.Sprintf(" --ft-decay %g", o.ftDecay)
+	}
 	return c + fmt.Sprintf(" --batch %d --epochs %d --patience %d --seed %d", o.batch, o.epochs, o.patience, o.seed)
 }
 
@@ -308,6 +316,9 @@ func (o *larochelleOpts) ftDesc(lr float64) string {
 	}
 	if o.wd > 0 {
 		s += fmt.Sprintf(" weight decay %g", o.wd)
+	}
+	if o.ftDecay > 0 {
+		s += fmt.Sprintf(" decay %g per epoch", o.ftDecay)
 	}
 	s += fmt.Sprintf(", batch %d, ≤%d epochs, patience %d", o.batch, o.epochs, o.patience)
 	return s
@@ -490,7 +501,7 @@ func larochelleFinetune(ctx context.Context, o *larochelleOpts, d *data, st *tra
 	rep.tty = false
 	rep.stage(fmt.Sprintf("%s d%d ft lr %g", o.pretrain, r.Depth, lr))
 	cfg := train.Config{Epochs: o.epochs, BatchSize: o.batch, Optimizer: opt, Seed: o.seed, Threads: o.threads,
-		Patience: o.patience, Monitor: train.MonitorError, Progress: rep.progress}
+		Patience: o.patience, Monitor: train.MonitorError, Progress: rep.progress, LRDecay: o.ftDecay}
 	start := time.Now()
 	h, err := c.Fit(ctx, d.train, d.valid, cfg)
 	if err != nil {

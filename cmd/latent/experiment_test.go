@@ -104,6 +104,7 @@ func TestExperimentErrors(t *testing.T) {
 		{[]string{"experiment", "larochelle", "--pretrain", "pca"}, "unknown --pretrain"},
 		{[]string{"experiment", "larochelle", "--depths", "0"}, "bad layer size"},
 		{[]string{"experiment", "larochelle", "--bogus"}, "flag provided but not defined"},
+		{[]string{"experiment", "larochelle", "--ft-decay", "1.5"}, "--ft-decay 1.5: want a factor in (0, 1]"},
 		{[]string{"experiment", "train-speed", "--batch", "0"}, "must be positive"},
 		{[]string{"experiment", "deep-ae", "--sizes", "784"}, "at least one layer size"},
 	} {
