@@ -72,12 +72,38 @@ group() { # data pretrain
 	esac
 }
 
+# Depth-3 variants on MNIST-basic, the cells issue 5 sets targets for
+# (unless GRID=small): fine-tuning with mini-batches of 16 (constant
+# learning rate, or decayed by a factor per epoch), weight decay, and
+# longer RBM pre-training. Each starts from its group's first pre-training
+# setting; like every run, they compete on validation error.
+extras() { # pretrain
+	local sgd=(--pre-opt sgd --pre-momentum 0.5) d3=(--depths 3)
+	local b16=(--batch 16 --epochs 100 --patience 15) pre
+	case $1 in
+	rbm) pre=(--pre-lr 0.02) ;;
+	ae) pre=(--tied --pre-lr 0.1 --pre-init-scale 0.1) ;;
+	dae) pre=(--tied --pre-lr 0.1 --noise mask:0.25 --pre-init-scale 0.1) ;;
+	*) return ;;
+	esac
+	row mnist-basic "$1" "${sgd[@]}" "${pre[@]}" "${d3[@]}" "${b16[@]}" --ft-lr 0.02
+	row mnist-basic "$1" "${sgd[@]}" "${pre[@]}" "${d3[@]}" "${b16[@]}" --ft-lr 0.05 --ft-decay 0.95
+	row mnist-basic "$1" "${sgd[@]}" "${pre[@]}" "${d3[@]}" "${b16[@]}" --ft-lr 0.1 --ft-decay 0.9
+	row mnist-basic "$1" "${sgd[@]}" "${pre[@]}" "${d3[@]}" --batch 16 --epochs 150 --patience 20 --ft-lr 0.01
+	if [ "$1" = rbm ]; then
+		row mnist-basic rbm "${sgd[@]}" "${pre[@]}" "${d3[@]}" --ft-lr 0.1 --weight-decay 0.0001 --epochs 100 --patience 15
+		row mnist-basic rbm "${sgd[@]}" "${pre[@]}" "${d3[@]}" "${b16[@]}" --ft-lr 0.02 --pre-epochs 50
+	fi
+}
+
 if [ $# -eq 2 ]; then
 	group "$1" "$2"
+	[ "$1" != mnist-basic ] || [ "${GRID:-full}" = small ] || extras "$2"
 	exit
 fi
 for data in mnist-basic mnist-rotation; do
 	for pre in rbm dae ae none; do
 		group "$data" "$pre"
+		[ "$data" != mnist-basic ] || [ "${GRID:-full}" = small ] || extras "$pre"
 	done
 done
