@@ -550,27 +550,11 @@ func lowerMaxPool(l *lowerer, n *ir.Node) (bool, error) {
 	if l.convs().fused[n] {
 		return true, nil // computed by the convolution before it
 	}
-	x := n.Inputs[0]
-	if !isF32(x) {
-		return false, nil
-	}
-	xd, od := dims(x), dims(n.Outputs[0])
-	if len(xd) < 3 {
-		return false, nil
-	}
-	ceil := n.Attrs.Int("ceil_mode", 0) != 0
-	win, err := ir.ConvWindow(n, xd[2:], toInts(n.Attrs.Ints("kernel_shape", nil)))
-	if err != nil {
+	aw, planes, ok, err := poolWindow(n)
+	if !ok || err != nil {
 		return false, err
 	}
-	if !poolPadsOK(win) {
-		return false, nil
-	}
-	aw, ok := asmWindow(win, xd[2:], ceil)
-	if !ok || !slices.Equal(aw.Out, od[2:]) {
-		return false, nil
-	}
-	xb, err := l.in(x)
+	xb, err := l.in(n.Inputs[0])
 	if err != nil {
 		return false, err
 	}
@@ -579,8 +563,35 @@ func lowerMaxPool(l *lowerer, n *ir.Node) (bool, error) {
 	if v := n.Output(1); v != nil {
 		idx = l.out(v)
 	}
-	l.addStep(runtime.MaxPoolStep(n.Name, aw, xd[0]*xd[1], xb, out, idx, n.Attrs.Int("storage_order", 0) == 1))
+	l.addStep(runtime.MaxPoolStep(n.Name, aw, planes, xb, out, idx, n.Attrs.Int("storage_order", 0) == 1))
 	return true, nil
+}
+
+// poolWindow returns the kernel window of MaxPool or AveragePool n over
+// its float32 input's spatial dims and the number of planes (N·C), with
+// ok false when the asm pooling kernels cannot compute n.
+func poolWindow(n *ir.Node) (aw *asm.Window, planes int, ok bool, err error) {
+	x := n.Inputs[0]
+	if !isF32(x) {
+		return nil, 0, false, nil
+	}
+	xd, od := dims(x), dims(n.Outputs[0])
+	if len(xd) < 3 {
+		return nil, 0, false, nil
+	}
+	ceil := n.Attrs.Int("ceil_mode", 0) != 0
+	win, err := ir.ConvWindow(n, xd[2:], toInts(n.Attrs.Ints("kernel_shape", nil)))
+	if err != nil {
+		return nil, 0, false, err
+	}
+	if !poolPadsOK(win) {
+		return nil, 0, false, nil
+	}
+	aw, ok = asmWindow(win, xd[2:], ceil)
+	if !ok || !slices.Equal(aw.Out, od[2:]) {
+		return nil, 0, false, nil
+	}
+	return aw, xd[0] * xd[1], true, nil
 }
 
 // unpoolFoldable reports whether MaxUnpool n can be folded into the

@@ -220,32 +220,16 @@ func prod(d []int) int {
 }
 
 func lowerAvgPool(l *lowerer, n *ir.Node) (bool, error) {
-	x := n.Inputs[0]
-	if !isF32(x) {
-		return false, nil
-	}
-	xd, od := dims(x), dims(n.Outputs[0])
-	if len(xd) < 3 {
-		return false, nil
-	}
-	ceil := n.Attrs.Int("ceil_mode", 0) != 0
-	win, err := ir.ConvWindow(n, xd[2:], toInts(n.Attrs.Ints("kernel_shape", nil)))
-	if err != nil {
+	aw, planes, ok, err := poolWindow(n)
+	if !ok || err != nil {
 		return false, err
 	}
-	if !poolPadsOK(win) {
-		return false, nil
-	}
-	aw, ok := asmWindow(win, xd[2:], ceil)
-	if !ok || !slices.Equal(aw.Out, od[2:]) {
-		return false, nil
-	}
-	xb, err := l.in(x)
+	xb, err := l.in(n.Inputs[0])
 	if err != nil {
 		return false, err
 	}
 	out := l.out(n.Outputs[0])
-	l.addStep(runtime.AvgPoolStep(n.Name, aw, xd[0]*xd[1], xb, out, n.Attrs.Int("count_include_pad", 0) != 0))
+	l.addStep(runtime.AvgPoolStep(n.Name, aw, planes, xb, out, n.Attrs.Int("count_include_pad", 0) != 0))
 	return true, nil
 }
 
