@@ -222,19 +222,31 @@ func measure(m *bench.Model, batch, threads int, version string, cfg config, std
 		fmt.Fprintf(stderr, "ortbench: %s batch %d threads %d\n", m.Name, batch, threads)
 	}
 	opts := bench.Options{Warmup: cfg.warmup, Iters: cfg.iters, Budget: cfg.budget, MinIters: cfg.minIters, ThreadCPU: threads == 1}
-	newORT := func() (*ortbench.Runner, error) {
-		return ortbench.NewRunner(m.Path, m.Compiled.InputNames(), inputs, m.Compiled.OutputNames(), outShapes, ortbench.Options{IntraOpThreads: threads})
+	// timeORT creates an ONNX Runtime session, times it (alone or
+	// interleaved with latent's runner), compares its outputs with
+	// latent's and destroys it.
+	var diff *float64
+	timeORT := func(opts bench.Options, withLatent bool) ([]bench.Samples, error) {
+		or, err := ortbench.NewRunner(m.Path, m.Compiled.InputNames(), inputs, m.Compiled.OutputNames(), outShapes, ortbench.Options{IntraOpThreads: threads})
+		if err != nil {
+			return nil, err
+		}
+		defer or.Destroy()
+		runners := []bench.Runner{or}
+		if withLatent {
+			runners = []bench.Runner{lr, or}
+		}
+		s, err := bench.Measure(context.Background(), runners, opts)
+		if d, ok := bench.MaxAbsDiff(lr.Outputs(), or.Outputs()); ok && err == nil {
+			diff = &d
+		}
+		return s, err
 	}
 	var samples []bench.Samples
-	var or *ortbench.Runner
 	if threads == 1 {
 		// One thread: both engines compute on the calling thread, so they
 		// are timed interleaved, in the same chunks of time.
-		if or, err = newORT(); err != nil {
-			return res, err
-		}
-		defer or.Destroy()
-		samples, err = bench.Measure(context.Background(), []bench.Runner{lr, or}, opts)
+		samples, err = timeORT(opts, true)
 	} else {
 		// Several threads: each engine's idle worker threads would take
 		// cores from the other while it is timed (ONNX Runtime's spin for
@@ -255,21 +267,11 @@ func measure(m *bench.Model, batch, threads int, version string, cfg config, std
 			if ls, err = bench.Measure(context.Background(), []bench.Runner{lr}, phase); err != nil {
 				break
 			}
-			var ro *ortbench.Runner
-			if ro, err = newORT(); err != nil {
-				return res, err
+			if ors, err = timeORT(phase, false); err != nil {
+				break
 			}
-			ors, err = bench.Measure(context.Background(), []bench.Runner{ro}, phase)
-			if err == nil {
-				samples[0].Wall = append(samples[0].Wall, ls[0].Wall...)
-				samples[1].Wall = append(samples[1].Wall, ors[0].Wall...)
-			}
-			if r < rounds-1 || err != nil {
-				ro.Destroy()
-			} else {
-				or = ro // kept for the outputs compared below
-				defer or.Destroy()
-			}
+			samples[0].Wall = append(samples[0].Wall, ls[0].Wall...)
+			samples[1].Wall = append(samples[1].Wall, ors[0].Wall...)
 		}
 	}
 	if err != nil {
@@ -278,9 +280,7 @@ func measure(m *bench.Model, batch, threads int, version string, cfg config, std
 	res.SetPlan(m, lr)
 	res.SetLatent(samples[0])
 	res.SetORT(version, samples[1])
-	if d, ok := bench.MaxAbsDiff(lr.Outputs(), or.Outputs()); ok {
-		res.MaxAbsDiff = &d
-	}
+	res.MaxAbsDiff = diff
 	return res, nil
 }
 
